@@ -1,0 +1,362 @@
+"""The one module that calls placo (pinned to 0.10.2; its API changes between releases).
+
+Everything placo returns is converted to numpy here, so the rest of the project
+never sees a placo object. Quaternions leave this module in xyzw order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import placo
+import pinocchio
+
+from gait_generator.errors import CommandError, PlanningError
+from gait_generator.preset import Preset
+from robots import Robot
+
+__all__ = ["PLACO_VERSION", "IKState", "SupportPhase", "PlanSamples", "PlacoPlan", "PlacoSession", "session"]
+
+PLACO_VERSION = "0.10.2"
+
+_SIDES = {placo.HumanoidRobot_Side.left: "left", placo.HumanoidRobot_Side.right: "right"}
+
+
+@dataclass(frozen=True)
+class SupportPhase:
+    """One support phase of a plan.
+
+    Attributes:
+        t_start: Start time (s, plan time).
+        t_end: End time (s, plan time).
+        side: ``"left"`` or ``"right"`` for single support, ``"both"`` for double.
+        frame: 4x4 world pose of the support (the stance foot's sole for single support).
+    """
+
+    t_start: float
+    t_end: float
+    side: str
+    frame: np.ndarray
+
+
+@dataclass(frozen=True)
+class PlanSamples:
+    """Targets of a plan sampled at given times (world frame, m and rad)."""
+
+    left: np.ndarray
+    """(n, 4, 4) left sole pose."""
+    right: np.ndarray
+    """(n, 4, 4) right sole pose."""
+    com: np.ndarray
+    """(n, 3) CoM position."""
+    zmp: np.ndarray
+    """(n, 2) ZMP position."""
+    trunk: np.ndarray
+    """(n, 3, 3) trunk orientation."""
+
+
+@dataclass(frozen=True)
+class IKState:
+    """Robot state after an IK solve.
+
+    Attributes:
+        root_pos: (3,) floating-base position, world (m).
+        root_quat: (4,) floating-base orientation, world, xyzw.
+        joints: (J,) joint angles in ``Robot.joint_names`` order (rad).
+        left: (3,) left sole centre, world (m).
+        right: (3,) right sole centre, world (m).
+        com: (3,) CoM, world (m).
+        iterations: IK iterations used.
+    """
+
+    root_pos: np.ndarray
+    root_quat: np.ndarray
+    joints: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    com: np.ndarray
+    iterations: int
+
+
+def _rot_err(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(pinocchio.log3(a.T @ b)))
+
+
+class PlacoSession:
+    """A placo humanoid model with its IK tasks, built once per robot and process.
+
+    Args:
+        robot: The robot (its URDF with the injected frames is loaded).
+    """
+
+    def __init__(self, robot: Robot) -> None:
+        self.robot = robot
+        try:
+            self._model = placo.HumanoidRobot(str(robot.placo_urdf_path), placo.Flags.ignore_collisions)
+        except Exception as exc:  # placo raises plain RuntimeError
+            raise PlanningError(f"placo cannot load robot '{robot.name}' ({robot.spec.urdf}): {exc}") from exc
+        self._q_index = np.array([self._model.get_joint_offset(n) for n in robot.joint_names])
+        self._solver = placo.KinematicsSolver(self._model)
+        self._solver.enable_velocity_limits(False)
+        self._tasks = placo.WalkTasks()
+        self._tasks.initialize_tasks(self._solver, self._model)
+        for name in robot.joint_names:
+            if name not in robot.spec.driven_joints:
+                self._solver.mask_dof(name)
+        self._params = placo.HumanoidParameters()
+
+    # -- parameters ---------------------------------------------------------------------------
+    def configure(self, preset: Preset, single_support_frames: int, double_support_frames: int, fps: float,
+                  substep: int) -> None:
+        """Set placo's walk parameters from a preset and frame-snapped timing.
+
+        Args:
+            preset: The walk preset.
+            single_support_frames: Single support length in frames (multiple of ``substep``).
+            double_support_frames: Double support length in frames (multiple of ``substep``).
+            fps: Output frame rate (Hz).
+            substep: Frames per planner timestep.
+
+        Raises:
+            PlanningError: placo rounded the timing differently from what was asked.
+        """
+        p = self._params
+        spec = self.robot.spec
+        p.single_support_duration = single_support_frames / fps
+        p.single_support_timesteps = single_support_frames // substep
+        p.double_support_ratio = double_support_frames / single_support_frames
+        p.startend_double_support_ratio = preset.startend_double_support_ratio
+        p.planned_timesteps = 48
+        p.walk_com_height = preset.com_height
+        p.walk_foot_height = preset.foot_height
+        p.walk_foot_rise_ratio = preset.foot_rise_ratio
+        p.walk_trunk_pitch = preset.trunk_pitch
+        p.feet_spacing = preset.feet_spacing
+        p.foot_length = spec.foot_length
+        p.foot_width = spec.foot_width
+        p.zmp_margin = preset.zmp_margin
+        p.foot_zmp_target_x = preset.foot_zmp_target_x
+        p.foot_zmp_target_y = preset.foot_zmp_target_y
+        p.zmp_reference_weight = preset.zmp_reference_weight
+        # Commands are range-checked against the preset before planning; placo's own
+        # clipping is opened wide so it never silently shortens a step.
+        p.walk_max_dx_forward = 10.0 * max(preset.max_dx_forward, 1e-3)
+        p.walk_max_dx_backward = 10.0 * max(preset.max_dx_backward, 1e-3)
+        p.walk_max_dy = 10.0 * max(preset.max_dy, 1e-3)
+        p.walk_max_dtheta = 10.0 * max(preset.max_dtheta, 1e-3)
+        p.walk_dtheta_spacing = 0.0  # no hidden lateral widening while turning: steps follow the command exactly
+        got = p.double_support_timesteps() * substep if double_support_frames else 0
+        if got != double_support_frames:
+            raise PlanningError(
+                f"placo rounded double support to {got} frames instead of {double_support_frames}"
+            )
+
+    # -- initial pose -------------------------------------------------------------------------
+    def reset(self, seed: int) -> None:
+        """Put the robot in its bent-knee posture and solve the initial standing pose.
+
+        Seeds placo and pinocchio first, so the pose (and the knee branch) is the
+        same on every run.
+
+        Raises:
+            PlanningError: placo fails, or a knee ends up bent the wrong way.
+        """
+        placo.seed(int(seed) & 0xFFFFFFFF)
+        pinocchio.seed(int(seed) & 0xFFFFFFFF)
+        m = self._model
+        m.reset()
+        spec = self.robot.spec
+        for name in self.robot.joint_names:
+            m.set_joint(name, spec.initial_posture.get(name, spec.default_posture.get(name, 0.0)))
+        m.update_kinematics()
+        self._configure_tasks_for_standing()
+        try:
+            self._tasks.reach_initial_pose(
+                np.eye(4), self._params.feet_spacing, self._params.walk_com_height, self._params.walk_trunk_pitch
+            )
+        except Exception as exc:
+            raise PlanningError(f"placo could not reach the initial pose: {exc}") from exc
+        self._configure_tasks_for_walking()
+        self.check_knees()
+
+    def _configure_tasks_for_standing(self) -> None:
+        t = self._tasks
+        t.left_foot_task.configure("left_foot", "soft", 1.0, 1.0)
+        t.right_foot_task.configure("right_foot", "soft", 1.0, 1.0)
+        t.com_task.configure("com", "soft", 1.0)
+        t.trunk_orientation_task.configure("trunk", "soft", 1.0)
+
+    def _configure_tasks_for_walking(self) -> None:
+        # Feet and CoM must be met (to 1e-5 m); the trunk orientation yields first.
+        t = self._tasks
+        t.left_foot_task.configure("left_foot", "soft", 1e3, 1e3)
+        t.right_foot_task.configure("right_foot", "soft", 1e3, 1e3)
+        t.com_task.configure("com", "soft", 1e2)
+        t.trunk_orientation_task.configure("trunk", "soft", 1.0)
+
+    def check_knees(self) -> None:
+        """Raise :class:`PlanningError` if a knee is not bent the declared way."""
+        spec = self.robot.spec
+        for knee in spec.knees:
+            angle = self._model.get_joint(knee)
+            if angle * spec.knee_bend_sign <= 0.0:
+                raise PlanningError(f"knee '{knee}' bends the wrong way ({angle:.4f} rad, bend sign {spec.knee_bend_sign:+d})")
+
+    def feet_frames(self) -> tuple[np.ndarray, np.ndarray]:
+        """Current left and right sole poses flattened on the floor (4x4, world)."""
+        return (
+            np.array(placo.flatten_on_floor(self._model.get_T_world_left())),
+            np.array(placo.flatten_on_floor(self._model.get_T_world_right())),
+        )
+
+    def move_base_to(self, target: np.ndarray, side: str) -> None:
+        """Move the robot rigidly so that its ``side`` sole lands on ``target`` (4x4, world).
+
+        Used to warm-start the IK of a cycle far from the initial pose without
+        changing the joint configuration (and so the knee branch).
+        """
+        m = self._model
+        current = m.get_T_world_left() if side == "left" else m.get_T_world_right()
+        move = target @ np.linalg.inv(np.array(placo.flatten_on_floor(current)))
+        m.set_T_world_fbase(move @ m.get_T_world_fbase())
+        m.update_kinematics()
+
+    # -- planning -----------------------------------------------------------------------------
+    def plan(self, dx: float, dy: float, dtheta: float, steps: int) -> "PlacoPlan":
+        """Plan ``steps`` repetitive footsteps and the ZMP-preview CoM trajectory.
+
+        The walk starts and ends standing (placo's start/end double supports); the
+        left foot is the first stance foot.
+
+        Raises:
+            PlanningError: placo's planner fails.
+        """
+        try:
+            planner = placo.FootstepsPlannerRepetitive(self._params)
+            planner.configure(float(dx), float(dy), float(dtheta), int(steps))
+            left, right = self.feet_frames()
+            footsteps = planner.plan(placo.HumanoidRobot_Side.left, left, right)
+            self._check_not_clipped(planner, list(footsteps), dx, dy, dtheta)
+            supports = placo.FootstepsPlanner.make_supports(footsteps, 0.0, True, True, True)
+            generator = placo.WalkPatternGenerator(self._model, self._params)
+            trajectory = generator.plan(supports, self._model.com_world(), 0.0)
+        except CommandError:
+            raise
+        except Exception as exc:
+            raise PlanningError(f"placo walk planning failed for command ({dx}, {dy}, {dtheta}): {exc}") from exc
+        return PlacoPlan(trajectory, placo.LIPM.compute_omega(self._params.walk_com_height))
+
+    @staticmethod
+    def _check_not_clipped(planner: "placo.FootstepsPlannerRepetitive", steps: list, dx: float, dy: float,
+                           dtheta: float) -> None:
+        """Raise :class:`CommandError` where placo shortened a step (e.g. to keep the feet apart)."""
+        # steps[0:2] are the initial feet and the last one closes the walk; the rest follow the command.
+        for a, b in zip(steps[1:-2], steps[2:-1]):
+            expected = np.array(planner.opposite_footstep(a, dx, dy, dtheta).frame)
+            if np.abs(expected - np.array(b.frame)).max() > 1e-9:
+                gap = np.linalg.norm(expected[:2, 3] - np.array(b.frame)[:2, 3])
+                raise CommandError(
+                    f"command ({dx}, {dy}, {dtheta}) would make placo's footstep planner move a step by "
+                    f"{gap * 1000:.1f} mm (feet too close or overlapping); use a smaller dy/dtheta or a wider "
+                    "feet_spacing"
+                )
+
+    # -- IK -----------------------------------------------------------------------------------
+    def solve(self, left: np.ndarray, right: np.ndarray, com: np.ndarray, trunk: np.ndarray,
+              max_iterations: int, position_tol: float, angle_tol: float) -> IKState:
+        """Solve whole-body IK for one frame, warm-started from the current state.
+
+        Iterates until both soles are within ``position_tol`` (m) and ``angle_tol``
+        (rad) of their targets and the CoM within ``position_tol``.
+
+        Args:
+            left: 4x4 left sole target. right: 4x4 right sole target.
+            com: (3,) CoM target. trunk: 3x3 trunk orientation target.
+            max_iterations: Give up after this many solver iterations.
+            position_tol: Foot and CoM tolerance (m). angle_tol: Foot tolerance (rad).
+
+        Raises:
+            PlanningError: The targets are not met within ``max_iterations``.
+        """
+        m, t = self._model, self._tasks
+        t.update_tasks(left, right, com, trunk)
+        err = (np.inf, np.inf, np.inf)
+        for it in range(1, max_iterations + 1):
+            m.update_kinematics()
+            try:
+                self._solver.solve(True)
+            except Exception as exc:
+                raise PlanningError(f"placo IK solver failed: {exc}") from exc
+            m.update_kinematics()
+            tl, tr = m.get_T_world_left(), m.get_T_world_right()
+            pos = max(np.linalg.norm(tl[:3, 3] - left[:3, 3]), np.linalg.norm(tr[:3, 3] - right[:3, 3]))
+            ang = max(_rot_err(tl[:3, :3], left[:3, :3]), _rot_err(tr[:3, :3], right[:3, :3]))
+            cerr = float(np.linalg.norm(m.com_world() - com))
+            err = (pos, ang, cerr)
+            if pos < position_tol and cerr < position_tol and ang < angle_tol:
+                q = m.state.q
+                return IKState(
+                    root_pos=np.array(q[:3]),
+                    root_quat=np.array(q[3:7]),
+                    joints=np.array(q[self._q_index]),
+                    left=np.array(tl[:3, 3]),
+                    right=np.array(tr[:3, 3]),
+                    com=np.array(m.com_world()),
+                    iterations=it,
+                )
+        raise PlanningError(
+            f"IK did not converge in {max_iterations} iterations: foot error {err[0]:.2e} m, "
+            f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m (targets may be out of reach or past joint limits)"
+        )
+
+    def joint_report(self) -> str:
+        """Joints at or within 1e-3 rad of a limit, for error messages."""
+        out = []
+        for name in self.robot.spec.driven_joints:
+            lo, hi = self._model.get_joint_limits(name)
+            q = self._model.get_joint(name)
+            if q <= lo + 1e-3 or q >= hi - 1e-3:
+                out.append(f"{name}={q:.4f} at limit [{lo:.4f}, {hi:.4f}]")
+        return ", ".join(out) or "none at a limit"
+
+
+class PlacoPlan:
+    """A planned walk (placo's trajectory), queried with numpy in and out."""
+
+    def __init__(self, trajectory: "placo.WPGTrajectory", omega: float) -> None:
+        self._traj = trajectory
+        self._omega = omega
+
+    @property
+    def t_end(self) -> float:
+        """End of the plan (s)."""
+        return float(self._traj.t_end)
+
+    def supports(self) -> list[SupportPhase]:
+        """All support phases, in time order."""
+        raw = list(self._traj.get_supports())
+        out = []
+        for i, s in enumerate(raw):
+            t_end = raw[i + 1].t_start if i + 1 < len(raw) else self.t_end
+            side = "both" if s.is_both() else _SIDES[s.side()]
+            out.append(SupportPhase(float(s.t_start), float(t_end), side, np.array(s.frame())))
+        return out
+
+    def sample(self, times: np.ndarray) -> PlanSamples:
+        """Sample the plan's targets at ``times`` (s)."""
+        tr = self._traj
+        return PlanSamples(
+            left=np.array([tr.get_T_world_left(t) for t in times]),
+            right=np.array([tr.get_T_world_right(t) for t in times]),
+            com=np.array([tr.get_p_world_CoM(t) for t in times]),
+            zmp=np.array([tr.get_p_world_ZMP(t, self._omega) for t in times]),
+            trunk=np.array([tr.get_R_world_trunk(t) for t in times]),
+        )
+
+
+@lru_cache(maxsize=None)
+def session(robot: Robot) -> PlacoSession:
+    """The process-wide :class:`PlacoSession` of a robot (built on first use)."""
+    return PlacoSession(robot)

@@ -1,0 +1,91 @@
+"""Step timing snapped to whole output frames.
+
+A gait cycle is rarely a whole number of frames (2 x (0.17 s + 18 %) is 24.07
+frames at 60 fps). We snap single and double support to whole planner timesteps
+of ``substep`` frames each, so every support phase, every step and every cycle
+starts exactly on a frame. The adjusted timing is recorded in each motion file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gait_generator.errors import PresetError
+from gait_generator.preset import Preset
+
+__all__ = ["StepTiming", "snap_timing"]
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """Frame-exact walk timing.
+
+    Attributes:
+        fps: Output frame rate (Hz).
+        substep: Output frames per planner timestep.
+        single_support_frames: Frames on one foot per step.
+        double_support_frames: Frames on both feet between steps.
+    """
+
+    fps: float
+    substep: int
+    single_support_frames: int
+    double_support_frames: int
+
+    @property
+    def step_frames(self) -> int:
+        """Frames per step (single + double support)."""
+        return self.single_support_frames + self.double_support_frames
+
+    @property
+    def cycle_frames(self) -> int:
+        """Frames per gait cycle (two steps)."""
+        return 2 * self.step_frames
+
+    @property
+    def step_duration(self) -> float:
+        """Seconds per step."""
+        return self.step_frames / self.fps
+
+    def as_dict(self, preset: Preset) -> dict[str, Any]:
+        """Timing record for the file, with what the preset asked for."""
+        out = asdict(self)
+        out.update(
+            single_support_duration=self.single_support_frames / self.fps,
+            double_support_duration=self.double_support_frames / self.fps,
+            step_duration=self.step_duration,
+            cycle_frames=self.cycle_frames,
+            requested_single_support_duration=preset.single_support_duration,
+            requested_double_support_ratio=preset.double_support_ratio,
+        )
+        return out
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"step timing snapped to frames: single support {self.single_support_frames} frames "
+            f"({self.single_support_frames / self.fps:.4f} s), double support {self.double_support_frames} frames "
+            f"({self.double_support_frames / self.fps:.4f} s), cycle {self.cycle_frames} frames at {self.fps:g} fps"
+        )
+
+
+def snap_timing(preset: Preset, fps: float) -> StepTiming:
+    """Snap a preset's step timing to whole planner timesteps of whole frames.
+
+    The planner timestep is ``substep = round(fps / 30)`` frames (1/30 s at 60 fps):
+    coarse enough to keep placo's QP small, fine enough for a smooth CoM.
+
+    Args:
+        preset: The walk preset.
+        fps: Output frame rate (Hz).
+
+    Raises:
+        PresetError: The frame rate is out of range [10, 1000].
+    """
+    if not 10.0 <= fps <= 1000.0:
+        raise PresetError(f"fps = {fps} is outside the allowed range [10, 1000]")
+    substep = max(1, round(fps / 30.0))
+    ss = max(2 * substep, round(preset.single_support_duration * fps / substep) * substep)
+    ds = round(preset.double_support_ratio * ss / substep) * substep
+    return StepTiming(fps=float(fps), substep=substep, single_support_frames=int(ss), double_support_frames=int(ds))

@@ -1,0 +1,1 @@
+"""retarget stage (see the project issues)."""

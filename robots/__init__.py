@@ -1,0 +1,19 @@
+"""Robots as data: spec files, the registry, and model builders for placo and MuJoCo."""
+
+from robots.registry import BUILTIN_ROBOTS, list_robots, load_robot, spec_path
+from robots.robot import FRAME_NAMES, Robot
+from robots.spec import ActuatorGroup, FootSpec, RobotSpec, SweepRanges, load_spec
+
+__all__ = [
+    "ActuatorGroup",
+    "BUILTIN_ROBOTS",
+    "FRAME_NAMES",
+    "FootSpec",
+    "Robot",
+    "RobotSpec",
+    "SweepRanges",
+    "list_robots",
+    "load_robot",
+    "load_spec",
+    "spec_path",
+]

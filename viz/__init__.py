@@ -1,0 +1,1 @@
+"""viz stage (see the project issues)."""
