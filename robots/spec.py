@@ -262,6 +262,18 @@ _KNOWN_KEYS = {
 }
 
 
+_NESTED_KEYS = {
+    "trunk": {"link", "offset"},
+    "feet": {"left", "right", "length", "width"},
+    "feet.left": {"link", "sole_offset"},
+    "feet.right": {"link", "sole_offset"},
+    "knees": {"left", "right", "bend_sign"},
+    "sweep": {"dx", "dy", "dtheta", "xy_step", "theta_step"},
+    "mujoco": {"timestep"},
+}
+"""Allowed keys of the nested mappings (a typo must not silently fall back to a default)."""
+
+
 def load_spec(path: str | Path) -> RobotSpec:
     """Load and validate a robot spec YAML file.
 
@@ -291,6 +303,17 @@ def load_spec(path: str | Path) -> RobotSpec:
     if unknown:
         raise RobotSpecError(f"{path}: unknown field(s) {unknown}; allowed: {sorted(_KNOWN_KEYS)}")
     r = _Reader(data, path)
+    for key, allowed in _NESTED_KEYS.items():
+        node = r.get(key, None)
+        if node is None and key == "mujoco":
+            continue
+        if node is None:
+            raise r.fail(key, "missing")
+        if not isinstance(node, dict):
+            raise r.fail(key, f"expected a mapping with keys {sorted(allowed)}, got {node!r}")
+        extra = sorted(set(node) - allowed)
+        if extra:
+            raise r.fail(key, f"unknown field(s) {extra}; allowed: {sorted(allowed)}")
     base = path.parent
     name = r.string("name")
     urdf = resolve_path(r.string("urdf"), base, path, "urdf")

@@ -1,0 +1,104 @@
+"""Benchmark one 10 s clip at 60 fps: time (median of several), IK iterations per frame, replans.
+
+Prints JSON. For comparison it also times, in the same run, the scheme today's
+scripts use: tick the same placo plan at 1 kHz with 10 IK solves per tick
+(``--baseline-seconds`` of it, scaled to a 10 s clip). Report the ratio, not the
+absolute numbers: these machines are noisy.
+
+Usage: python benchmarks/bench_generate.py [--robot mini_biped] [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gait_generator import generate  # noqa: E402
+from gait_generator.pipeline import PLAN_STEPS  # noqa: E402
+from gait_generator.placo_adapter import session  # noqa: E402
+from robots import list_robots, load_robot  # noqa: E402
+
+COMMANDS = [(0.04, 0.0, 0.0), (-0.02, 0.0, 0.0), (0.0, 0.01, 0.0), (0.0, 0.0, 0.15), (0.03, -0.01, -0.1)]
+
+
+def bench_robot(name: str, runs: int, baseline_seconds: float) -> dict:
+    robot = load_robot(name)
+    preset = "medium"
+    t = time.perf_counter()
+    generate(robot=name, preset=preset, dx=0.0)  # warm-up: loads the placo model once per process
+    first = time.perf_counter() - t
+    times, iterations = [], []
+    from gait_generator.preset import load_preset
+
+    for i in range(runs):
+        p = load_preset(robot.spec.presets[preset])
+        dx, dy, dtheta = COMMANDS[i % len(COMMANDS)]
+        scale = (p.max_dx_forward if dx > 0 else p.max_dx_backward, p.max_dy, p.max_dtheta)
+        cmd = (dx / 0.06 * scale[0], dy / 0.03 * scale[1], dtheta / 0.3 * scale[2])
+        t = time.perf_counter()
+        m = generate(robot=name, preset=preset, dx=cmd[0], dy=cmd[1], dtheta=cmd[2], length=10.0, seed=i)
+        times.append(time.perf_counter() - t)
+        iterations.append(m.meta["ik_iterations_per_frame"])
+    median = statistics.median(times)
+    result = {
+        "robot": name,
+        "clip_seconds": 10.0,
+        "fps": 60,
+        "runs": runs,
+        "first_clip_s_including_model_load": first,
+        "median_s_per_clip": median,
+        "min_s_per_clip": min(times),
+        "ik_iterations_per_solved_frame": statistics.mean(iterations),
+        "ik_frames_solved_per_clip": m.meta["ik_frames_solved"],
+        "plans_per_clip": 1,
+        "replans_per_clip": 0,
+        "planned_steps": PLAN_STEPS,
+    }
+    if baseline_seconds > 0:
+        result.update(baseline(name, preset, baseline_seconds, median))
+    return result
+
+
+def baseline(name: str, preset: str, seconds: float, ours: float) -> dict:
+    """Time the 1 kHz tick + 10 IK solves per tick scheme on the same plan and model."""
+    from gait_generator.preset import load_preset
+    from gait_generator.timing import snap_timing
+
+    robot = load_robot(name)
+    p = load_preset(robot.spec.presets[preset])
+    timing = snap_timing(p, 60)
+    s = session(robot)
+    s.configure(p, timing.single_support_frames, timing.double_support_frames, 60.0, timing.substep)
+    s.reset(0)
+    plan = s.plan(0.6 * p.max_dx_forward, 0.0, 0.0, 40)
+    ticks = int(seconds * 1000)
+    t = time.perf_counter()
+    for k in range(ticks):
+        tt = min(k / 1000.0, plan.t_end - 1e-3)
+        smp = plan.sample([tt])
+        for _ in range(10):
+            s.solve(smp.left[0], smp.right[0], smp.com[0], smp.trunk[0], 1, 1.0, 1.0)  # one solver iteration
+    elapsed = (time.perf_counter() - t) * 10.0 / seconds
+    return {"baseline_1khz_x10_s_per_clip": elapsed, "speedup_vs_baseline": elapsed / ours}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--robot", action="append", help="robot(s) to benchmark (default: all registered)")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--baseline-seconds", type=float, default=2.0,
+                        help="seconds of 1 kHz ticking to time for the baseline (0 to skip)")
+    args = parser.parse_args()
+    names = args.robot or list_robots()
+    print(json.dumps({"bench": "generate", "results": [bench_robot(n, args.runs, args.baseline_seconds) for n in names]},
+                     indent=2))
+
+
+if __name__ == "__main__":
+    main()

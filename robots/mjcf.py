@@ -1,0 +1,292 @@
+"""The MuJoCo model of a robot, compiled from the same URDF text placo loads.
+
+The model is built with :class:`mujoco.MjSpec` from :attr:`Robot.urdf_text` (the
+user's URDF plus the massless ``trunk``/``left_foot``/``right_foot`` frames, with
+every mesh path made absolute), so kinematics, masses and inertias agree with
+placo by construction. On top of the URDF it adds:
+
+* a free joint named ``root`` on the root link (the floating base);
+* a floor: an infinite plane geom named ``floor`` at z = 0 that collides with
+  every collision geom of the robot;
+* one position actuator per moving joint, named like the joint, in
+  :attr:`Robot.joint_names` order, with the gains, torque limit and armature of
+  the joint's actuator group in the spec;
+* sites ``trunk``, ``left_foot`` and ``right_foot`` at the injected frames, so
+  ``data.site("left_foot").xpos`` is the sole centre placo plans with.
+
+Layout of ``qpos`` (``nq = 7 + len(robot.joint_names)``)::
+
+    [x, y, z,  qw, qx, qy, qz,  joint_0 ... joint_{J-1}]
+
+MuJoCo stores quaternions scalar first (wxyz); the rest of the project uses
+xyzw. :func:`to_qpos` and :func:`from_qpos` are the only places where the two
+orders meet.
+
+Contacts: the floor has ``margin = 0`` and ``gap = FLOOR_CONTACT_GAP`` (5 mm).
+With MuJoCo 4 a positive gap lists a contact in ``data.contact`` as soon as the
+distance between the geoms is below ``margin + gap``, but the solver only pushes
+when it is below ``margin`` (these "gap" contacts have ``exclude == 1`` and no
+``efc`` rows). The forces are therefore those of a plain floor, while a foot
+resting exactly at z = 0 (as in a kinematic replay of a reference motion, where
+round-off puts it a hair above or below the floor) is listed every frame instead
+of flickering in and out. Test ``contact.dist`` (or the sole site height) to
+tell touching from near. Solver reference and impedance keep MuJoCo's defaults
+(``solref = (0.02, 1)``): a standing robot sinks about 0.5 mm into the floor.
+
+Integrator: ``implicitfast``, which treats the actuators' ``kv`` damping
+implicitly, so stiff position gains (the G1 uses kp 900) are stable at the
+spec's ``mujoco.timestep``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import mujoco
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gait_generator.errors import MotionFormatError, RobotSpecError
+from robots.robot import FRAME_NAMES, Robot
+
+__all__ = [
+    "FLOOR_CONTACT_GAP",
+    "ROOT_JOINT",
+    "build_spec",
+    "from_qpos",
+    "mjcf_xml",
+    "model",
+    "to_qpos",
+]
+
+ROOT_JOINT = "root"
+"""Name of the free joint that carries the floating base."""
+
+FLOOR_CONTACT_GAP = 0.005
+"""Floor contact gap (m): floor contacts are listed within 5 mm and push only on penetration."""
+
+_COMPILER = (
+    '<mujoco><compiler angle="radian" discardvisual="false" strippath="false" fusestatic="true" '
+    'inertiafromgeom="false" balanceinertia="false" autolimits="true"/></mujoco>'
+)
+# discardvisual=false: keep the visual meshes for previews (they never collide).
+# strippath=false: mesh paths in urdf_text are absolute already.
+# fusestatic=true: links on fixed joints (the injected frames, sensor mounts) are
+#   merged into their parent; masses add up, sites move with them.
+# inertiafromgeom=false: masses and inertias come from the URDF only.
+
+
+def _urdf_for_mujoco(robot: Robot) -> str:
+    """URDF text MuJoCo reads: joints sorted by name and a ``<mujoco>`` compiler block.
+
+    MuJoCo's URDF importer adds the children of a link in the order their joints
+    appear in the file; pinocchio (and so placo) orders siblings by joint name.
+    Sorting the ``<joint>`` elements by name makes both depth-first orders equal.
+    """
+    root = ET.fromstring(robot.urdf_text)
+    for old in root.findall("mujoco"):
+        root.remove(old)
+    joints = root.findall("joint")
+    for joint in joints:
+        root.remove(joint)
+    for joint in sorted(joints, key=lambda j: j.get("name", "")):
+        root.append(joint)
+    root.insert(0, ET.fromstring(_COMPILER))
+    return ET.tostring(root, encoding="unicode")
+
+
+def build_spec(robot: Robot) -> mujoco.MjSpec:
+    """Build the (uncompiled) MuJoCo spec of ``robot``.
+
+    Args:
+        robot: A validated robot (:func:`robots.load_robot`).
+
+    Returns:
+        The spec: URDF bodies under a free joint ``root``, floor, position
+        actuators, foot and trunk sites, timestep from the robot spec.
+
+    Raises:
+        RobotSpecError: MuJoCo cannot read the URDF, or its joint order differs
+            from :attr:`Robot.joint_names`.
+    """
+    where = robot.spec.path
+    try:
+        spec = mujoco.MjSpec.from_string(_urdf_for_mujoco(robot))
+    except ValueError as exc:
+        raise RobotSpecError(f"{where}: field 'urdf': MuJoCo cannot read {robot.spec.urdf.name}: {exc}") from exc
+    spec.modelname = robot.name
+    spec.option.timestep = robot.spec.mujoco_timestep
+    spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+
+    base = spec.body(robot.root_link)
+    base.add_freejoint(name=ROOT_JOINT)
+    for frame in FRAME_NAMES:
+        spec.body(frame).add_site(name=frame, size=[0.005, 0.005, 0.005], rgba=[1.0, 0.3, 0.1, 1.0], group=3)
+
+    _add_floor(spec)
+
+    names = [j.name for j in spec.joints if j.name != ROOT_JOINT]
+    if names != list(robot.joint_names):
+        raise RobotSpecError(
+            f"{where}: field 'urdf': MuJoCo joint order {names} differs from the model order {list(robot.joint_names)}"
+        )
+    for name in robot.joint_names:
+        group = robot.spec.actuator_for(name)
+        joint = spec.joint(name)
+        joint.armature = group.armature
+        lower, upper = robot.joint_limits(name)
+        actuator = spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
+        actuator.set_to_position(kp=group.kp, kv=group.kv)
+        actuator.forcelimited = mujoco.mjtLimited.mjLIMITED_TRUE
+        actuator.forcerange = [-group.effort, group.effort]
+        if robot.info.joints[name].type != "continuous":
+            actuator.ctrllimited = mujoco.mjtLimited.mjLIMITED_TRUE
+            actuator.ctrlrange = [lower, upper]
+        else:
+            actuator.ctrllimited = mujoco.mjtLimited.mjLIMITED_FALSE
+    return spec
+
+
+def _add_floor(spec: mujoco.MjSpec) -> None:
+    """Add the checkered ground plane ``floor`` and a light."""
+    spec.add_texture(
+        name="floor_grid",
+        type=mujoco.mjtTexture.mjTEXTURE_2D,
+        builtin=mujoco.mjtBuiltin.mjBUILTIN_CHECKER,
+        rgb1=[0.25, 0.3, 0.35],
+        rgb2=[0.35, 0.4, 0.45],
+        width=256,
+        height=256,
+    )
+    material = spec.add_material(name="floor", texrepeat=[4.0, 4.0], texuniform=True, reflectance=0.1)
+    material.textures[mujoco.mjtTextureRole.mjTEXROLE_RGB] = "floor_grid"
+    spec.worldbody.add_geom(
+        name="floor",
+        type=mujoco.mjtGeom.mjGEOM_PLANE,
+        size=[0.0, 0.0, 0.05],
+        material="floor",
+        contype=1,
+        conaffinity=1,
+        margin=0.0,
+        gap=FLOOR_CONTACT_GAP,
+    )
+    spec.worldbody.add_light(
+        name="sun", pos=[0.0, 0.0, 3.0], dir=[0.0, 0.0, -1.0], type=mujoco.mjtLightType.mjLIGHT_DIRECTIONAL
+    )
+
+
+_MODELS: dict[tuple[Path, str, str], mujoco.MjModel] = {}
+
+
+def model(robot: Robot) -> mujoco.MjModel:
+    """The compiled MuJoCo model of ``robot``, built once per process.
+
+    Models are cached by spec file, robot name and URDF text. The model is shared
+    between callers: copy it (``copy.copy(model)``) before changing its fields.
+
+    Raises:
+        RobotSpecError: See :func:`build_spec`.
+    """
+    key = (robot.spec.path, robot.name, robot.urdf_text)
+    if key not in _MODELS:
+        _MODELS[key] = _compile(build_spec(robot), robot)
+    return _MODELS[key]
+
+
+def _compile(spec: mujoco.MjSpec, robot: Robot) -> mujoco.MjModel:
+    try:
+        return spec.compile()
+    except ValueError as exc:
+        raise RobotSpecError(
+            f"{robot.spec.path}: field 'urdf': MuJoCo cannot compile the model of {robot.spec.urdf.name}: {exc}"
+        ) from exc
+
+
+def mjcf_xml(robot: Robot) -> str:
+    """The robot's MJCF as XML text (mesh files referenced by absolute path).
+
+    Save it to run the model in any MuJoCo tool, e.g. ``python -m mujoco.viewer``.
+    """
+    spec = build_spec(robot)
+    _compile(spec, robot)
+    return spec.to_xml()
+
+
+def _joint_qpos_addresses(m: mujoco.MjModel) -> NDArray[np.int64]:
+    """qpos addresses of the moving joints, in model order (the free joint must be joint 0)."""
+    if m.njnt == 0 or m.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE or m.jnt_qposadr[0] != 0:
+        raise MotionFormatError("MuJoCo model has no free joint at qpos[0:7]; build it with robots.mjcf.model")
+    return np.asarray(m.jnt_qposadr[1:], dtype=np.int64)
+
+
+def _as_model(model_or_robot: mujoco.MjModel | Robot) -> mujoco.MjModel:
+    return model(model_or_robot) if isinstance(model_or_robot, Robot) else model_or_robot
+
+
+def _array(value: ArrayLike, name: str, width: int, frames: int | None) -> NDArray[np.float64]:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != width or (frames is not None and arr.shape[0] != frames):
+        expected = f"({frames if frames is not None else 'T'}, {width})"
+        raise MotionFormatError(f"{name}: expected shape {expected}, got {arr.shape}")
+    return arr
+
+
+def to_qpos(
+    model_or_robot: mujoco.MjModel | Robot,
+    root_pos: ArrayLike,
+    root_quat_xyzw: ArrayLike,
+    joint_pos: ArrayLike,
+) -> NDArray[np.float64]:
+    """Stack root pose and joint angles into MuJoCo ``qpos`` rows.
+
+    Args:
+        model_or_robot: A model from :func:`model` (or any model whose joint 0 is
+            a free joint), or the robot itself.
+        root_pos: (T, 3) root link position in the world (m).
+        root_quat_xyzw: (T, 4) root link orientation, world from body, **xyzw**.
+        joint_pos: (T, J) joint angles (rad) in ``robot.joint_names`` order.
+
+    Returns:
+        (T, nq) qpos rows; the root quaternion is stored **wxyz** as MuJoCo wants.
+
+    Raises:
+        MotionFormatError: An array has the wrong shape (the message gives it).
+    """
+    m = _as_model(model_or_robot)
+    addresses = _joint_qpos_addresses(m)
+    pos = _array(root_pos, "root_pos", 3, None)
+    frames = pos.shape[0]
+    quat = _array(root_quat_xyzw, "root_quat_xyzw", 4, frames)
+    joints = _array(joint_pos, "joint_pos", len(addresses), frames)
+    qpos = np.zeros((frames, m.nq))
+    qpos[:, 0:3] = pos
+    qpos[:, 3] = quat[:, 3]
+    qpos[:, 4:7] = quat[:, 0:3]
+    qpos[:, addresses] = joints
+    return qpos
+
+
+def from_qpos(
+    model_or_robot: mujoco.MjModel | Robot, qpos: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Split MuJoCo ``qpos`` rows into root pose and joint angles (inverse of :func:`to_qpos`).
+
+    Args:
+        model_or_robot: As in :func:`to_qpos`.
+        qpos: (T, nq) rows, root quaternion wxyz.
+
+    Returns:
+        ``(root_pos (T, 3) m, root_quat_xyzw (T, 4), joint_pos (T, J) rad)``, joints
+        in ``robot.joint_names`` order.
+
+    Raises:
+        MotionFormatError: ``qpos`` has the wrong shape.
+    """
+    m = _as_model(model_or_robot)
+    addresses = _joint_qpos_addresses(m)
+    q = _array(qpos, "qpos", m.nq, None)
+    quat = np.empty((q.shape[0], 4))
+    quat[:, 0:3] = q[:, 4:7]
+    quat[:, 3] = q[:, 3]
+    return q[:, 0:3].copy(), quat, q[:, addresses].copy()

@@ -1,0 +1,59 @@
+"""Registry of built-in robots, keyed by name. The CLIs read their choices from here."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from gait_generator.errors import RobotSpecError
+from robots.robot import Robot, validate_robot
+from robots.spec import load_spec
+
+__all__ = ["BUILTIN_ROBOTS", "list_robots", "spec_path", "load_robot"]
+
+_HERE = Path(__file__).parent
+
+BUILTIN_ROBOTS: dict[str, Path] = {
+    "mini_biped": _HERE / "mini_biped" / "mini_biped.yaml",
+    "g1": _HERE / "g1" / "g1.yaml",
+}
+"""Built-in robot name -> spec file."""
+
+
+def list_robots() -> list[str]:
+    """Names of the built-in robots, sorted."""
+    return sorted(BUILTIN_ROBOTS)
+
+
+def spec_path(name_or_path: str | Path) -> Path:
+    """Resolve a registered robot name or a spec file path to the spec file.
+
+    Raises:
+        RobotSpecError: Neither a registered name nor an existing ``.yaml`` file.
+    """
+    key = str(name_or_path)
+    if key in BUILTIN_ROBOTS:
+        return BUILTIN_ROBOTS[key]
+    path = Path(key)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise RobotSpecError(f"{path}: robot spec file not found")
+        return path.resolve()
+    raise RobotSpecError(f"unknown robot '{key}': expected one of {list_robots()} or a path to a spec .yaml file")
+
+
+@lru_cache(maxsize=None)
+def _load(path: Path) -> Robot:
+    return validate_robot(load_spec(path))
+
+
+def load_robot(name_or_path: str | Path) -> Robot:
+    """Load (once per process) and validate a robot by registry name or spec path.
+
+    Args:
+        name_or_path: A name from :func:`list_robots` or a spec YAML file.
+
+    Raises:
+        RobotSpecError: Unknown robot, or an invalid spec (see :mod:`robots.spec`).
+    """
+    return _load(spec_path(name_or_path))

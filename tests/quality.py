@@ -1,0 +1,101 @@
+"""Quality checks every generated clip must pass (shared by the core and robot tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from motions import Motion
+from robots import Robot
+
+SLIP_TOL = 1e-4  # m per stance
+FLOOR_TOL = 1e-4  # m below the floor
+VEL_RMS_TOL = 0.02  # relative RMS
+
+
+def stance_runs(contact: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) frame ranges where ``contact`` is True."""
+    edges = np.flatnonzero(np.diff(np.r_[0, contact.astype(int), 0]))
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def max_slip(motion: Motion) -> float:
+    worst = 0.0
+    for col, feet in ((0, motion.left_foot_pos), (1, motion.right_foot_pos)):
+        for a, b in stance_runs(motion.contacts[:, col]):
+            worst = max(worst, float(np.abs(feet[a:b] - feet[a]).max()))
+    return worst
+
+
+def central(x: np.ndarray, fps: float) -> np.ndarray:
+    return (x[2:] - x[:-2]) * fps / 2.0
+
+
+def rel_rms(v: np.ndarray, ref: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((v - ref) ** 2)) / max(np.sqrt(np.mean(ref**2)), 1e-9))
+
+
+def angular_from_quats(q: np.ndarray, fps: float) -> np.ndarray:
+    r = Rotation.from_quat(q)  # scipy is xyzw
+    return (r[2:] * r[:-2].inv()).as_rotvec() * fps / 2.0
+
+
+def check_clip(motion: Motion, robot: Robot, step_duration: float | None = None) -> None:
+    """Assert every quality property; raises AssertionError with the failing metric."""
+    fps = motion.fps
+    # Stance feet do not slip; soles stay above the floor.
+    assert max_slip(motion) <= SLIP_TOL, f"stance slip {max_slip(motion):.2e} m"
+    lowest = min(motion.left_foot_pos[:, 2].min(), motion.right_foot_pos[:, 2].min())
+    assert lowest >= -FLOOR_TOL, f"sole {lowest:.2e} m below the floor"
+    # Knees bend the declared way on every frame.
+    for knee in robot.spec.knees:
+        assert np.all(motion.joint(knee) * robot.spec.knee_bend_sign > 0), f"{knee} flips"
+    # Joint limits.
+    for name in motion.joint_names:
+        lo, hi = robot.joint_limits(name)
+        q = motion.joint(name)
+        assert q.min() >= lo - 1e-9 and q.max() <= hi + 1e-9, f"{name} outside [{lo}, {hi}]"
+    # Frame k at exactly k / fps; contact switches and footsteps on whole frames.
+    assert np.array_equal(motion.times, np.arange(motion.num_frames) / fps)
+    for t in np.r_[motion.footsteps.t_start, motion.footsteps.t_end]:
+        assert abs(t * fps - round(t * fps)) < 1e-6, f"footstep time {t} is not on a frame"
+    # Velocities agree with positions.
+    assert rel_rms(motion.joint_vel[1:-1], central(motion.joint_pos, fps)) <= VEL_RMS_TOL
+    assert rel_rms(motion.root_lin_vel[1:-1], central(motion.root_pos, fps)) <= VEL_RMS_TOL
+    assert rel_rms(motion.root_ang_vel[1:-1], angular_from_quats(motion.root_quat, fps)) <= VEL_RMS_TOL
+    assert np.abs(motion.root_lin_vel[0]).max() > 0 or np.abs(motion.root_pos[1] - motion.root_pos[0]).max() == 0
+    # Quaternion signs continuous.
+    assert np.all(np.sum(motion.root_quat[1:] * motion.root_quat[:-1], axis=1) > 0)
+    # Achieved velocity matches the command.
+    if step_duration is not None:
+        c, a = motion.command, motion.achieved
+        if c.dtheta == 0.0:
+            for want, got in ((c.dx, a.vx), (c.dy, a.vy)):
+                if want != 0.0:
+                    assert abs(got - want / step_duration) <= 0.03 * abs(want / step_duration), (want, got)
+        else:
+            want = c.dtheta / step_duration
+            assert abs(a.yaw_rate - want) <= 0.03 * abs(want), (want, a.yaw_rate)
+    if motion.loop.looping:
+        check_seamless(motion)
+
+
+def check_seamless(motion: Motion) -> None:
+    """The jump from the last frame to the offset first frame is no larger than a normal step."""
+    loop = motion.loop
+    n = loop.num_cycles
+    nxt_pos = loop.transform_positions(motion.root_pos[:1], n)[0]
+    steps = np.linalg.norm(np.diff(motion.root_pos, axis=0), axis=1)
+    seam = np.linalg.norm(nxt_pos - motion.root_pos[-1])
+    assert seam <= steps.max() * 1.0001 + 1e-9, f"root seam {seam} > step {steps.max()}"
+    jsteps = np.abs(np.diff(motion.joint_pos, axis=0)).max(axis=0)
+    jseam = np.abs(motion.joint_pos[0] - motion.joint_pos[-1])
+    assert np.all(jseam <= jsteps * 1.0001 + 1e-9), "joint seam larger than a normal frame step"
+    for feet in (motion.left_foot_pos, motion.right_foot_pos):
+        fsteps = np.linalg.norm(np.diff(feet, axis=0), axis=1)
+        fseam = np.linalg.norm(loop.transform_positions(feet[:1], n)[0] - feet[-1])
+        assert fseam <= fsteps.max() * 1.0001 + 1e-9
+    nxt_q = loop.transform_quats(motion.root_quat[:1], n)[0]
+    qsteps = Rotation.from_quat(motion.root_quat[1:]) * Rotation.from_quat(motion.root_quat[:-1]).inv()
+    qseam = Rotation.from_quat(nxt_q) * Rotation.from_quat(motion.root_quat[-1]).inv()
+    assert qseam.magnitude() <= qsteps.magnitude().max() * 1.0001 + 1e-9

@@ -1,0 +1,95 @@
+"""auto_gait_generator end to end, in process and as the installed entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import motions
+from gait_generator.cli import main, random_commands
+
+
+def test_writes_n_motions_and_index(tmp_path):
+    out = tmp_path / "out"
+    assert main(["-n", "4", "-o", str(out), "--seed", "3"]) == 0
+    index = json.loads((out / "index.json").read_text())
+    assert index["robot"] == "mini_biped" and len(index["motions"]) == 4
+    for entry in index["motions"]:
+        assert entry["status"] == "ok"
+        m = motions.load(out / entry["file"])
+        assert entry["command"] == {"dx": m.command.dx, "dy": m.command.dy, "dtheta": m.command.dtheta}
+        assert entry["achieved"]["vx"] == m.achieved.vx
+        assert f"dx{m.command.dx:+.4f}" in entry["file"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([e["file"] for e in index["motions"]] + ["index.json"])
+
+
+def test_rerun_is_byte_identical(tmp_path):
+    for name in ("a", "b"):
+        assert main(["-n", "3", "-o", str(tmp_path / name), "--seed", "11", "-l", "2"]) == 0
+    for f in (tmp_path / "a").iterdir():
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes()
+
+
+def test_ranges_default_from_preset_and_flags_override():
+    cmds = random_commands(50, {"dx": (0.01, 0.02), "dy": (0.0, 0.0), "dtheta": (-0.1, 0.1)}, 0)
+    assert all(0.01 <= c[0] <= 0.02 and c[1] == 0.0 and -0.1 <= c[2] <= 0.1 for c in cmds)
+    assert cmds == random_commands(50, {"dx": (0.01, 0.02), "dy": (0.0, 0.0), "dtheta": (-0.1, 0.1)}, 0)
+
+
+def test_with_start_flag(tmp_path):
+    assert main(["-n", "1", "-o", str(tmp_path), "--with-start", "-l", "3"]) == 0
+    m = motions.load(next(tmp_path.glob("*.npz")))
+    assert not m.loop.looping and m.num_frames == 181
+
+
+def test_command_beyond_limits_is_an_error_not_a_clamp(tmp_path, capsys):
+    assert main(["-n", "1", "-o", str(tmp_path), "--min_dx", "0.2", "--max_dx", "0.3"]) == 1
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["motions"][0]["status"] == "failed"
+    assert "step limits" in index["motions"][0]["reason"]
+    assert not list(tmp_path.glob("*.npz"))
+
+
+def test_bad_preset_file_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("com_height: 0.2\n")
+    assert main(["-n", "1", "-o", str(tmp_path / "out"), "--preset", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "missing key" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_a_clear_error_and_leaves_nothing(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["-n", "1", "-o", str(blocker / "out")]) == 2
+    assert "cannot create the output directory" in capsys.readouterr().err
+    assert blocker.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_unknown_robot(tmp_path, capsys):
+    assert main(["-n", "1", "-o", str(tmp_path), "--robot", "r2d2"]) == 2
+    assert "unknown robot 'r2d2'" in capsys.readouterr().err
+
+
+def test_list_robots(capsys):
+    assert main(["--list-robots"]) == 0
+    assert "mini_biped" in capsys.readouterr().out.split()
+
+
+SCRIPT = Path(sys.executable).with_name("auto_gait_generator")
+
+
+@pytest.mark.skipif(not SCRIPT.exists() and shutil.which("auto_gait_generator") is None,
+                    reason="package not installed as a script")
+def test_entry_point_runs(tmp_path):
+    script = str(SCRIPT) if SCRIPT.exists() else "auto_gait_generator"
+    proc = subprocess.run([script, "-n", "1", "-o", str(tmp_path), "-l", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "index.json").exists()

@@ -1,0 +1,382 @@
+"""Robot spec files: a valid spec loads, and every kind of mistake is reported by field.
+
+Each test writes a small spec and a test-authored two-leg biped URDF into
+``tmp_path``, breaks one thing, and checks that :class:`RobotSpecError` names the
+spec file and the offending field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import robots
+from gait_generator.errors import GaitGeneratorError, RobotSpecError
+from robots.spec import load_spec
+
+SPEC_NAME = "test_biped.yaml"
+
+# A tiny STL (one tetrahedron), enough for a mesh to be found and read.
+TETRA_STL = """solid tetra
+facet normal 0 0 -1
+ outer loop
+  vertex 0 0 0
+  vertex 0.01 0 0
+  vertex 0 0.01 0
+ endloop
+endfacet
+facet normal 0 -1 0
+ outer loop
+  vertex 0 0 0
+  vertex 0 0 0.01
+  vertex 0.01 0 0
+ endloop
+endfacet
+facet normal -1 0 0
+ outer loop
+  vertex 0 0 0
+  vertex 0 0.01 0
+  vertex 0 0 0.01
+ endloop
+endfacet
+facet normal 1 1 1
+ outer loop
+  vertex 0.01 0 0
+  vertex 0 0 0.01
+  vertex 0 0.01 0
+ endloop
+endfacet
+endsolid tetra
+"""
+
+
+def _link(name: str, mass: float, extra: str = "") -> str:
+    i = mass * 1e-3
+    return (
+        f'<link name="{name}"><inertial><origin xyz="0 0 -0.05"/><mass value="{mass}"/>'
+        f'<inertia ixx="{i}" ixy="0" ixz="0" iyy="{i}" iyz="0" izz="{i}"/></inertial>{extra}</link>\n'
+    )
+
+
+def _joint(name: str, parent: str, child: str, xyz: str, lower: float = -1.5, upper: float = 1.5) -> str:
+    return (
+        f'<joint name="{name}" type="revolute"><parent link="{parent}"/><child link="{child}"/>'
+        f'<origin xyz="{xyz}" rpy="0 0 0"/><axis xyz="0 1 0"/>'
+        f'<limit lower="{lower}" upper="{upper}" effort="5" velocity="10"/></joint>\n'
+    )
+
+
+def biped_urdf(foot_mesh: str | None = None, second_root: bool = False) -> str:
+    """A 2-leg biped: pelvis, and per side hip pitch, knee and ankle joints (axis +y)."""
+    foot_geom = (
+        f'<collision><geometry><mesh filename="{foot_mesh}"/></geometry></collision>'
+        if foot_mesh
+        else '<collision><origin xyz="0 0 -0.02"/><geometry><box size="0.1 0.05 0.01"/></geometry></collision>'
+    )
+    parts = [_link("pelvis", 2.0)]
+    for side, y in (("left", 0.05), ("right", -0.05)):
+        parts += [
+            _link(f"{side}_thigh", 0.3),
+            _link(f"{side}_shin", 0.2),
+            _link(f"{side}_foot_link", 0.1, foot_geom),
+            _joint(f"{side}_hip_pitch", "pelvis", f"{side}_thigh", f"0 {y} -0.05"),
+            _joint(f"{side}_knee", f"{side}_thigh", f"{side}_shin", "0 0 -0.1", -0.1, 2.0),
+            _joint(f"{side}_ankle", f"{side}_shin", f"{side}_foot_link", "0 0 -0.1"),
+        ]
+    if second_root:
+        parts.append(_link("loose_part", 0.1))
+    return '<?xml version="1.0"?>\n<robot name="test_biped">\n' + "".join(parts) + "</robot>\n"
+
+
+def base_spec() -> dict:
+    legs = [f"{s}_{j}" for s in ("left", "right") for j in ("hip_pitch", "knee", "ankle")]
+    return {
+        "name": "test_biped",
+        "urdf": "test_biped.urdf",
+        "trunk": {"link": "pelvis"},
+        "feet": {
+            "left": {"link": "left_foot_link", "sole_offset": [0.0, 0.0, -0.025]},
+            "right": {"link": "right_foot_link", "sole_offset": [0.0, 0.0, -0.025]},
+            "length": 0.1,
+            "width": 0.05,
+        },
+        "driven_joints": legs,
+        "knees": {"left": "left_knee", "right": "right_knee", "bend_sign": 1},
+        "initial_posture": {"left_knee": 0.5, "right_knee": 0.5, "left_hip_pitch": -0.25, "right_hip_pitch": -0.25},
+        "actuators": [{"joints": ".*", "kp": 10.0, "kv": 0.5, "effort": 5.0}],
+        "presets": "presets",
+        "sweep": {"dx": [-0.02, 0.03], "dy": [-0.02, 0.02], "dtheta": [-0.2, 0.2], "xy_step": 0.01, "theta_step": 0.05},
+    }
+
+
+def write(tmp_path: Path, spec: dict, urdf: str | None = None) -> Path:
+    """Write the spec (and the URDF, and one preset file) into tmp_path; return the spec file."""
+    (tmp_path / "test_biped.urdf").write_text(biped_urdf() if urdf is None else urdf)
+    presets = tmp_path / "presets"
+    presets.mkdir(exist_ok=True)
+    (presets / "medium.yaml").write_text("# walk preset of the test biped (only its presence is checked here)\n")
+    path = tmp_path / SPEC_NAME
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def expect_error(path: Path, *fragments: str) -> RobotSpecError:
+    with pytest.raises(RobotSpecError) as info:
+        robots.load_robot(path)
+    message = str(info.value)
+    assert SPEC_NAME in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return info.value
+
+
+def test_valid_test_biped_loads(tmp_path: Path) -> None:
+    robot = robots.load_robot(write(tmp_path, base_spec()))
+    assert robot.name == "test_biped"
+    assert robot.root_link == "pelvis"
+    assert robot.joint_names == (
+        "left_hip_pitch", "left_knee", "left_ankle", "right_hip_pitch", "right_knee", "right_ankle",
+    )
+    assert robot.spec.knee_bend_sign == 1
+    assert robot.spec.trunk_offset == (0.0, 0.0, 0.0)
+    assert robot.spec.mujoco_timestep == 0.002
+    assert set(robot.spec.presets) == {"medium"}
+    assert robot.posture() == {}
+    assert robot.joint_limits("left_knee") == (-0.1, 2.0)
+    assert robot.spec.actuator_for("right_ankle").kp == 10.0
+    for frame in robots.FRAME_NAMES:
+        assert f'<link name="{frame}"' in robot.urdf_text
+    assert robot.placo_urdf_path.read_text() == robot.urdf_text
+
+
+def test_missing_spec_file(tmp_path: Path) -> None:
+    path = tmp_path / SPEC_NAME
+    with pytest.raises(RobotSpecError, match="not found") as info:
+        robots.load_robot(path)
+    assert SPEC_NAME in str(info.value)
+    with pytest.raises(RobotSpecError, match="not found"):
+        load_spec(path)
+
+
+def test_unknown_robot_name() -> None:
+    with pytest.raises(RobotSpecError, match="unknown robot 'no_such_robot'") as info:
+        robots.load_robot("no_such_robot")
+    for name in robots.list_robots():
+        assert name in str(info.value)
+
+
+def test_missing_urdf_file(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["urdf"] = "elsewhere/missing.urdf"
+    expect_error(write(tmp_path, spec), "field 'urdf'", "missing.urdf", "not found")
+
+
+@pytest.mark.parametrize(
+    ("key", "edit"),
+    [
+        ("trunk.link", lambda s: s["trunk"].update(link="torso")),
+        ("feet.left.link", lambda s: s["feet"]["left"].update(link="left_toe")),
+        ("feet.right.link", lambda s: s["feet"]["right"].update(link="right_toe")),
+    ],
+)
+def test_unknown_link(tmp_path: Path, key: str, edit) -> None:
+    spec = base_spec()
+    edit(spec)
+    expect_error(write(tmp_path, spec), f"field '{key}'", "is not in test_biped.urdf")
+
+
+@pytest.mark.parametrize(
+    ("key", "edit"),
+    [
+        ("driven_joints", lambda s: s["driven_joints"].append("left_toe")),
+        ("knees.left", lambda s: s["knees"].update(left="left_knee_joint")),
+        ("default_posture.waist", lambda s: s.update(default_posture={"waist": 0.0})),
+        ("initial_posture.left_hip", lambda s: s["initial_posture"].update(left_hip=0.1)),
+    ],
+)
+def test_unknown_joint(tmp_path: Path, key: str, edit) -> None:
+    spec = base_spec()
+    edit(spec)
+    expect_error(write(tmp_path, spec), f"field '{key}'", "is not a moving joint")
+
+
+def test_knee_must_be_driven(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["driven_joints"].remove("right_knee")
+    expect_error(write(tmp_path, spec), "field 'knees.right'", "driven_joints")
+
+
+def test_foot_outside_trunk_subtree(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["trunk"]["link"] = "left_thigh"
+    expect_error(write(tmp_path, spec), "field 'feet.right.link'", "not a descendant", "left_thigh")
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_knee_sign_contradicts_initial_posture(tmp_path: Path, sign: int) -> None:
+    spec = base_spec()
+    spec["knees"]["bend_sign"] = sign
+    bent = -0.05 if sign == 1 else 0.5  # a knee bent against bend_sign (both inside the limits)
+    spec["initial_posture"].update(left_knee=bent, right_knee=bent)
+    expect_error(write(tmp_path, spec), "field 'knees.bend_sign'", "contradicts initial_posture.left_knee")
+
+
+def test_knee_sign_must_be_plus_or_minus_one(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["knees"]["bend_sign"] = 2
+    expect_error(write(tmp_path, spec), "field 'knees.bend_sign'", "expected 1 or -1")
+
+
+def test_posture_outside_joint_limits(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["initial_posture"]["left_knee"] = 2.5
+    expect_error(write(tmp_path, spec), "field 'initial_posture.left_knee'", "outside the joint limits")
+
+
+def test_urdf_with_two_roots(tmp_path: Path) -> None:
+    path = write(tmp_path, base_spec(), urdf=biped_urdf(second_root=True))
+    expect_error(path, "field 'urdf'", "exactly one root link", "loose_part")
+
+
+def test_urdf_not_xml(tmp_path: Path) -> None:
+    path = write(tmp_path, base_spec(), urdf="<robot name='x'><link name='a'></robot>")
+    expect_error(path, "field 'urdf'", "not valid XML")
+
+
+def test_reserved_frame_name_in_urdf(tmp_path: Path) -> None:
+    urdf = biped_urdf().replace("pelvis", "trunk")
+    spec = base_spec()
+    spec["trunk"]["link"] = "trunk"
+    expect_error(write(tmp_path, spec, urdf), "field 'urdf'", "reserved")
+
+
+@pytest.mark.parametrize(
+    "mesh", ["meshes/missing_foot.stl", "package://test_biped_description/meshes/missing_foot.stl"]
+)
+def test_mesh_not_found(tmp_path: Path, mesh: str) -> None:
+    path = write(tmp_path, base_spec(), urdf=biped_urdf(foot_mesh=mesh))
+    expect_error(path, "field 'urdf'", f"mesh '{mesh}'", "not found")
+
+
+def test_relative_mesh_is_found_and_made_absolute(tmp_path: Path) -> None:
+    (tmp_path / "meshes").mkdir()
+    (tmp_path / "meshes" / "foot.stl").write_text(TETRA_STL)
+    robot = robots.load_robot(write(tmp_path, base_spec(), urdf=biped_urdf(foot_mesh="meshes/foot.stl")))
+    assert f'filename="{(tmp_path / "meshes" / "foot.stl").resolve()}"' in robot.urdf_text
+
+
+def test_package_mesh_is_found_in_an_ancestor_folder(tmp_path: Path) -> None:
+    package = tmp_path / "test_biped_description"
+    (package / "meshes").mkdir(parents=True)
+    (package / "meshes" / "foot.stl").write_text(TETRA_STL)
+    (package / "urdf").mkdir()
+    (package / "urdf" / "test_biped.urdf").write_text(
+        biped_urdf(foot_mesh="package://test_biped_description/meshes/foot.stl")
+    )
+    spec = base_spec()
+    spec["urdf"] = "test_biped_description/urdf/test_biped.urdf"
+    robot = robots.load_robot(write(tmp_path, spec))
+    assert "package://" not in robot.urdf_text
+    assert f'filename="{(package / "meshes" / "foot.stl").resolve()}"' in robot.urdf_text
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["walk_speed"] = 0.3
+    expect_error(write(tmp_path, spec), "unknown field(s) ['walk_speed']")
+
+
+@pytest.mark.parametrize(
+    ("key", "edit", "typo"),
+    [
+        ("trunk", lambda s: s["trunk"].update(ofset=[0.0, 0.0, 0.1]), "ofset"),
+        ("feet.left", lambda s: s["feet"]["left"].update(sole=[0.0, 0.0, -0.02]), "sole"),
+        ("feet", lambda s: s["feet"].update(lenght=0.1), "lenght"),
+        ("knees", lambda s: s["knees"].update(sign=1), "sign"),
+        ("sweep", lambda s: s["sweep"].update(dz=[0.0, 0.0]), "dz"),
+        ("mujoco", lambda s: s.update(mujoco={"time_step": 0.001}), "time_step"),
+    ],
+)
+def test_unknown_nested_key(tmp_path: Path, key: str, edit, typo: str) -> None:
+    """A misspelt nested key is an error, not a silent fall-back to the default."""
+    spec = base_spec()
+    edit(spec)
+    expect_error(write(tmp_path, spec), f"field '{key}'", f"unknown field(s) ['{typo}']")
+
+
+@pytest.mark.parametrize(
+    ("key", "edit"),
+    [
+        ("mujoco.timestep", lambda s: s.update(mujoco={"timestep": 0.5})),
+        ("feet.length", lambda s: s["feet"].update(length=3.0)),
+        ("sweep.xy_step", lambda s: s["sweep"].update(xy_step=0.0)),
+        ("actuators[0]", lambda s: s["actuators"][0].update(kp=-1.0)),
+        ("actuators[0]", lambda s: s["actuators"][0].update(effort=float("nan"))),
+    ],
+)
+def test_number_out_of_range(tmp_path: Path, key: str, edit) -> None:
+    spec = base_spec()
+    edit(spec)
+    expect_error(write(tmp_path, spec), f"field '{key}'")
+
+
+@pytest.mark.parametrize(
+    ("key", "edit", "fragment"),
+    [
+        ("feet.left.sole_offset", lambda s: s["feet"]["left"].update(sole_offset=[0.0, 0.0]), "3 numbers"),
+        ("sweep.dx", lambda s: s["sweep"].update(dx=[0.05, -0.05]), "min <= max"),
+        ("driven_joints", lambda s: s.update(driven_joints=["left_knee", "left_knee"]), "repeated"),
+        ("name", lambda s: s.update(name=""), "non-empty string"),
+        ("sweep", lambda s: s.pop("sweep"), "missing"),
+        ("knees", lambda s: s.update(knees=["left_knee", "right_knee"]), "expected a mapping"),
+        ("presets", lambda s: s.update(presets={}), "found none"),
+    ],
+)
+def test_wrong_type_or_shape(tmp_path: Path, key: str, edit, fragment: str) -> None:
+    spec = base_spec()
+    edit(spec)
+    expect_error(write(tmp_path, spec), f"field '{key}'", fragment)
+
+
+def test_bad_regex_in_actuators(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["actuators"] = [{"joints": "left_(knee", "kp": 10.0, "kv": 0.5, "effort": 5.0}]
+    expect_error(write(tmp_path, spec), "field 'actuators[0].joints'", "invalid regular expression")
+
+
+def test_actuators_must_cover_every_joint(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["actuators"] = [{"joints": "left_.*", "kp": 10.0, "kv": 0.5, "effort": 5.0}]
+    expect_error(write(tmp_path, spec), "field 'actuators'", "no pattern matches joint 'right_hip_pitch'")
+
+
+def test_first_matching_actuator_group_wins(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["actuators"] = [
+        {"joints": ".*_knee", "kp": 30.0, "kv": 1.0, "effort": 5.0, "armature": 0.01},
+        {"joints": ".*", "kp": 10.0, "kv": 0.5, "effort": 5.0},
+    ]
+    robot = robots.load_robot(write(tmp_path, spec))
+    assert robot.spec.actuator_for("left_knee").kp == 30.0
+    assert robot.spec.actuator_for("left_knee").armature == 0.01
+    assert robot.spec.actuator_for("left_ankle").kp == 10.0
+    assert robot.spec.actuator_for("left_ankle").armature == 0.0
+
+
+def test_errors_share_the_project_base_class(tmp_path: Path) -> None:
+    with pytest.raises(GaitGeneratorError):
+        robots.load_robot(tmp_path / SPEC_NAME)
+    assert issubclass(RobotSpecError, ValueError)
+
+
+@pytest.mark.parametrize("name", robots.list_robots())
+def test_builtin_specs_load(name: str) -> None:
+    robot = robots.load_robot(name)
+    assert robot.name == name
+    assert robots.load_robot(name) is robot  # cached per process
+    assert set(robot.spec.driven_joints) <= set(robot.joint_names)
+    assert robot.spec.presets, "every built-in robot ships at least one preset"
+    for knee in robot.spec.knees:
+        assert robot.spec.initial_posture[knee] * robot.spec.knee_bend_sign > 0
