@@ -1,8 +1,8 @@
 """The index of a motion directory: every motion with its command, velocities, status and file.
 
 ``index.json`` (written atomically) is what the batch driver, the library and the
-validator read to know what a directory holds. Failed motions are listed with
-their reason and no file.
+validator read to know what a directory holds. Failed and skipped motions are
+listed with their reason and no file.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ class MotionEntry:
         preset: Preset name.
         command: ``{"dx", "dy", "dtheta"}`` per step (m, m, rad).
         achieved: ``{"vx", "vy", "yaw_rate"}`` (m/s, m/s, rad/s), or None if failed.
-        status: ``"ok"`` or ``"failed"``.
-        reason: Why it failed (empty when ok).
+        status: ``"ok"``, ``"failed"`` (the generator could not make it) or
+            ``"skipped"`` (command beyond the preset's step limits; never clamped).
+        reason: Why it failed or was skipped (empty when ok).
     """
 
     id: int
@@ -65,6 +66,12 @@ class MotionEntry:
                reason: str) -> "MotionEntry":
         dx, dy, dtheta = command
         return cls(motion_id, file, preset, {"dx": dx, "dy": dy, "dtheta": dtheta}, None, "failed", reason)
+
+    @classmethod
+    def skipped(cls, motion_id: int, file: str, preset: str, command: tuple[float, float, float],
+                reason: str) -> "MotionEntry":
+        dx, dy, dtheta = command
+        return cls(motion_id, file, preset, {"dx": dx, "dy": dy, "dtheta": dtheta}, None, "skipped", reason)
 
 
 def write_index(folder: Path, robot: str, entries: list[MotionEntry]) -> Path:
