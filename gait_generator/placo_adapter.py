@@ -311,6 +311,11 @@ class PlacoSession:
             f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m (targets may be out of reach or past joint limits)"
         )
 
+    def knee_angles(self) -> tuple[float, float]:
+        """Current (left, right) knee angles (rad)."""
+        left, right = self.robot.spec.knees
+        return (self._model.get_joint(left), self._model.get_joint(right))
+
     def joint_report(self) -> str:
         """Joints at or within 1e-3 rad of a limit, for error messages."""
         out = []
