@@ -12,7 +12,7 @@ from gait_generator.cycle import close_cycle, find_steady_cycle, planar_offset
 from gait_generator.errors import CommandError, PlanningError
 from gait_generator.placo_adapter import PLACO_VERSION, IKState, PlacoSession, SupportPhase, session
 from gait_generator.preset import Preset, resolve_preset
-from gait_generator.timing import StepTiming, snap_timing
+from gait_generator.timing import snap_timing
 from motions import Achieved, Command, Footsteps, Loop, Motion
 from motions.rotations import (
     angular_velocity_world,
@@ -51,6 +51,12 @@ class _Frames:
     com: np.ndarray
     zmp: np.ndarray
     iterations: int
+
+    _ARRAYS = ("root_pos", "root_quat", "joints", "left", "right", "com", "zmp")
+
+    def slice(self, start: int, stop: int) -> "_Frames":
+        """Frames ``start`` to ``stop - 1``."""
+        return _Frames(**{k: getattr(self, k)[start:stop] for k in self._ARRAYS}, iterations=0)
 
     @classmethod
     def from_states(cls, states: list[IKState], com: np.ndarray, zmp: np.ndarray) -> "_Frames":
@@ -94,7 +100,10 @@ def _transform(frames: _Frames, g: np.ndarray) -> _Frames:
     """Apply a planar rigid transform to every world quantity."""
     rot = g[:3, :3]
     yaw = math.atan2(g[1, 0], g[0, 0])
-    move = lambda p: p @ rot.T + g[:3, 3]  # noqa: E731
+
+    def move(p: np.ndarray) -> np.ndarray:
+        return p @ rot.T + g[:3, 3]
+
     zmp3 = np.column_stack([frames.zmp, np.zeros(len(frames.zmp))])
     return _Frames(
         root_pos=move(frames.root_pos),
@@ -130,10 +139,7 @@ def _tile(cycle: _Frames, loop: Loop, count: int) -> _Frames:
 
 def _concat(parts: list[_Frames]) -> _Frames:
     return _Frames(
-        **{
-            name: np.concatenate([getattr(p, name) for p in parts])
-            for name in ("root_pos", "root_quat", "joints", "left", "right", "com", "zmp")
-        },
+        **{name: np.concatenate([getattr(p, name) for p in parts]) for name in _Frames._ARRAYS},
         iterations=sum(p.iterations for p in parts),
     )
 
@@ -177,6 +183,40 @@ def _footsteps(timeline) -> Footsteps:
         t_end.append(te)
     return Footsteps(side=np.array(side, dtype=np.int8), pos=np.array(pos), yaw=np.array(yaw),
                      t_start=np.array(t_start), t_end=np.array(t_end))
+
+
+def _velocities(clip: _Frames, loop: Loop, fps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Root linear, root angular (world) and joint velocities by central differences.
+
+    A looping clip differences across its seam with the true neighbours (the
+    last frame moved back by the clip offset, the first moved forward).
+    """
+    if not loop.looping:
+        return (finite_difference(clip.root_pos, fps), angular_velocity_world(clip.root_quat, fps),
+                finite_difference(clip.joints, fps))
+    n = loop.num_cycles
+    before_pos = loop.transform_positions(clip.root_pos[-1:], -n)[0]
+    after_pos = loop.transform_positions(clip.root_pos[:1], n)[0]
+    before_q = loop.transform_quats(clip.root_quat[-1:], -n)[0]
+    after_q = loop.transform_quats(clip.root_quat[:1], n)[0]
+    return (
+        finite_difference(clip.root_pos, fps, before_pos, after_pos),
+        angular_velocity_world(clip.root_quat, fps, (before_q, after_q)),
+        finite_difference(clip.joints, fps, clip.joints[-1], clip.joints[0]),
+    )
+
+
+def _achieved(root_quat: np.ndarray, lin_vel: np.ndarray, loop: Loop, fps: float) -> Achieved:
+    """Mean body-frame (heading-frame) velocities and the mean yaw rate over the clip."""
+    heading = np.unwrap(yaw_from_quat(root_quat))
+    c, s = np.cos(heading), np.sin(heading)
+    vx = float(np.mean(c * lin_vel[:, 0] + s * lin_vel[:, 1]))
+    vy = float(np.mean(-s * lin_vel[:, 0] + c * lin_vel[:, 1]))
+    if loop.looping:
+        yaw_rate = loop.cycle_offset_yaw * fps / loop.cycle_frames
+    else:
+        yaw_rate = float((heading[-1] - heading[0]) * fps / max(len(heading) - 1, 1))
+    return Achieved(vx=vx, vy=vy, yaw_rate=yaw_rate)
 
 
 def _check_request(preset: Preset, dx: float, dy: float, dtheta: float, length: float, fps: float) -> None:
@@ -268,15 +308,14 @@ def generate(
     frames = _transform(frames, g)
     offset_pos, offset_yaw = planar_offset(g @ cyc.offset @ np.linalg.inv(g))
     unit = Loop(looping=True, cycle_frames=n, num_cycles=1, cycle_offset_pos=offset_pos, cycle_offset_yaw=offset_yaw)
-    prefix = _Frames(**{k: v[:prefix_frames] for k, v in vars(frames).items() if k != "iterations"}, iterations=0)
-    one_cycle = _Frames(**{k: v[prefix_frames:prefix_frames + n] for k, v in vars(frames).items()
-                           if k != "iterations"}, iterations=0)
+    prefix = frames.slice(0, prefix_frames)
+    one_cycle = frames.slice(prefix_frames, prefix_frames + n)
 
     if with_start:
         total = max(prefix_frames + 1, round(length * timing.fps) + 1)
         count = math.ceil((total - prefix_frames) / n)
         clip = _concat([prefix, _tile(one_cycle, unit, count)])
-        clip = _Frames(**{k: v[:total] for k, v in vars(clip).items() if k != "iterations"}, iterations=0)
+        clip = clip.slice(0, total)
         loop = Loop(looping=False)
     else:
         count = max(1, round(length * timing.fps / n))
@@ -287,18 +326,7 @@ def generate(
     total = len(clip.root_pos)
     times = np.arange(total) / timing.fps
 
-    if loop.looping:
-        before_pos = loop.transform_positions(clip.root_pos[-1:], -count)[0]
-        after_pos = loop.transform_positions(clip.root_pos[:1], count)[0]
-        before_q = loop.transform_quats(clip.root_quat[-1:], -count)[0]
-        after_q = loop.transform_quats(clip.root_quat[:1], count)[0]
-        lin_vel = finite_difference(clip.root_pos, timing.fps, before_pos, after_pos)
-        ang_vel = angular_velocity_world(clip.root_quat, timing.fps, (before_q, after_q))
-        joint_vel = finite_difference(clip.joints, timing.fps, clip.joints[-1], clip.joints[0])
-    else:
-        lin_vel = finite_difference(clip.root_pos, timing.fps)
-        ang_vel = angular_velocity_world(clip.root_quat, timing.fps)
-        joint_vel = finite_difference(clip.joints, timing.fps)
+    lin_vel, ang_vel, joint_vel = _velocities(clip, loop, timing.fps)
 
     timeline = _phase_timeline(
         plan.supports() if with_start else [], cyc.phases, prefix_frames / timing.fps, n / timing.fps, count,
@@ -307,14 +335,7 @@ def generate(
     contacts = _contacts(timeline, times)
     footsteps = _footsteps([p for p in timeline if p[0] < times[-1] + 1.0 / timing.fps])
 
-    heading = np.unwrap(yaw_from_quat(clip.root_quat))
-    c, sn = np.cos(heading), np.sin(heading)
-    vx = float(np.mean(c * lin_vel[:, 0] + sn * lin_vel[:, 1]))
-    vy = float(np.mean(-sn * lin_vel[:, 0] + c * lin_vel[:, 1]))
-    if loop.looping:
-        yaw_rate = offset_yaw * timing.fps / n
-    else:
-        yaw_rate = float((heading[-1] - heading[0]) * timing.fps / max(total - 1, 1))
+    achieved = _achieved(clip.root_quat, lin_vel, loop, timing.fps)
 
     meta = {
         "robot": rob.name,
@@ -353,7 +374,7 @@ def generate(
         zmp=clip.zmp,
         footsteps=footsteps,
         command=Command(dx=float(dx), dy=float(dy), dtheta=float(dtheta)),
-        achieved=Achieved(vx=vx, vy=vy, yaw_rate=yaw_rate),
+        achieved=achieved,
         loop=loop,
         meta=meta,
     )
