@@ -15,6 +15,7 @@ __all__ = [
     "MotionFormatError",
     "PlanningError",
     "OutputError",
+    "RetargetError",
 ]
 
 
@@ -44,3 +45,7 @@ class PlanningError(GaitGeneratorError, RuntimeError):
 
 class OutputError(GaitGeneratorError, OSError):
     """An output location cannot be written."""
+
+
+class RetargetError(GaitGeneratorError, ValueError):
+    """A motion cannot be exported to a consumer format (unmapped joint, bad mapping table, unsupported joint)."""

@@ -50,7 +50,7 @@ def test_with_start_flag(tmp_path):
 def test_command_beyond_limits_is_an_error_not_a_clamp(tmp_path, capsys):
     assert main(["-n", "1", "-o", str(tmp_path), "--min_dx", "0.2", "--max_dx", "0.3"]) == 1
     index = json.loads((tmp_path / "index.json").read_text())
-    assert index["motions"][0]["status"] == "failed"
+    assert index["motions"][0]["status"] == "skipped"
     assert "step limits" in index["motions"][0]["reason"]
     assert not list(tmp_path.glob("*.npz"))
 

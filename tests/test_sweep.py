@@ -1,0 +1,94 @@
+"""Sweeps: exact grids, seeded random draws, command files and stable job ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from gait_generator.sweep import (
+    CommandFileError,
+    grid_axis,
+    grid_commands,
+    make_jobs,
+    motion_seed,
+    random_commands,
+    read_commands,
+)
+
+
+def test_grid_axis_has_both_endpoints_and_no_float_drift():
+    assert grid_axis(-0.04, 0.06, 0.02) == [-0.04, -0.02, 0.0, 0.02, 0.04, 0.06]
+    assert grid_axis(-0.3, 0.3, 0.1) == [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3]
+    assert grid_axis(0.01, 0.01, 0.02) == [0.01]
+
+
+def test_grid_axis_count_is_rounded_and_endpoints_kept():
+    values = grid_axis(-0.3, 0.3, 0.07)  # 0.6 / 0.07 = 8.57 -> 9 intervals
+    assert len(values) == 10 and values[0] == -0.3 and values[-1] == 0.3
+    assert values == [round(-0.3 + i * 0.6 / 9, 4) + 0.0 for i in range(10)]
+    assert grid_axis(0.0, 0.005, 0.02) == [0.0, 0.005]  # never fewer than both endpoints
+
+
+@pytest.mark.parametrize("lo,hi,step", [(0.0, 1.0, 0.0), (0.0, 1.0, -0.1), (1.0, 0.0, 0.1), (0.0, float("nan"), 0.1)])
+def test_grid_axis_rejects_bad_arguments(lo, hi, step):
+    with pytest.raises(ValueError):
+        grid_axis(lo, hi, step)
+
+
+def test_grid_commands_is_the_full_product_in_a_fixed_order():
+    cmds = grid_commands({"dx": (-0.04, 0.06), "dy": (0.0, 0.0), "dtheta": (-0.1, 0.1)}, 0.02, 0.1)
+    assert len(cmds) == 6 * 1 * 3
+    assert cmds[:3] == [(-0.04, 0.0, -0.1), (-0.04, 0.0, 0.0), (-0.04, 0.0, 0.1)]
+    assert cmds[-1] == (0.06, 0.0, 0.1)
+    assert len(set(cmds)) == len(cmds)
+
+
+def test_random_commands_are_seeded_and_in_range():
+    ranges = {"dx": (0.01, 0.02), "dy": (0.0, 0.0), "dtheta": (-0.1, 0.1)}
+    cmds = random_commands(50, ranges, 0)
+    assert cmds == random_commands(50, ranges, 0) != random_commands(50, ranges, 1)
+    assert all(0.01 <= c[0] <= 0.02 and c[1] == 0.0 and -0.1 <= c[2] <= 0.1 for c in cmds)
+
+
+def test_read_commands_yaml_and_csv(tmp_path):
+    y = tmp_path / "c.yaml"
+    y.write_text("- {dx: 0.02, dy: 0.0, dtheta: 0.1}\n- [-0.01, 0.01, 0]\n")
+    assert read_commands(y) == [(0.02, 0.0, 0.1), (-0.01, 0.01, 0.0)]
+    c = tmp_path / "c.csv"
+    c.write_text("dx,dy,dtheta\n# a comment\n0.02, 0, 0.1\n\n-0.01,0.01,0\n")
+    assert read_commands(c) == [(0.02, 0.0, 0.1), (-0.01, 0.01, 0.0)]
+
+
+@pytest.mark.parametrize(
+    "name,text,expected",
+    [
+        ("c.csv", "0.01,0,0\n0.02,zero,0\n", ":2: dy must be a number"),
+        ("c.csv", "0.01,0\n", ":1: expected 3 values"),
+        ("c.csv", "0.01,0,nan\n", ":1: dtheta must be a finite number"),
+        ("c.yaml", "- {dx: 0.01, dy: 0, dtheta: 0}\n- {dx: 0.01, dy: 0}\n", ":2: a command needs exactly the keys"),
+        ("c.yaml", "- [0.01, 0, 0]\n- [0.01, true, 0]\n", ":2: dy must be a finite number"),
+        ("c.yaml", "dx: 0.01\n", "expected a list of commands"),
+        ("c.yaml", "[\n", "not valid YAML"),
+        ("c.csv", "# nothing\n", "holds no commands"),
+        ("c.txt", "0,0,0\n", "unknown command file type"),
+    ],
+)
+def test_read_commands_errors_name_the_file_and_line(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(CommandFileError) as info:
+        read_commands(path)
+    assert str(path) in str(info.value) and expected in str(info.value)
+
+
+def test_missing_command_file(tmp_path):
+    with pytest.raises(CommandFileError, match="cannot read"):
+        read_commands(tmp_path / "none.csv")
+
+
+def test_jobs_enumerate_preset_major_with_stable_seeds_and_names():
+    cmds = [(0.01, 0.0, 0.0), (0.02, 0.0, 0.1)]
+    jobs = make_jobs([("slow", "slow"), ("fast", "fast")], [cmds, cmds], seed=7)
+    assert [(j.id, j.preset, j.command) for j in jobs] == [
+        (0, "slow", cmds[0]), (1, "slow", cmds[1]), (2, "fast", cmds[0]), (3, "fast", cmds[1])]
+    assert [j.seed for j in jobs] == [motion_seed(7, i) for i in range(4)]
+    assert jobs[3].file == "fast_dx+0.0200_dy+0.0000_dth+0.1000_00003.npz"
