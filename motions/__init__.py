@@ -10,6 +10,7 @@ command, the achieved velocities and loop metadata. Save with
 
 from __future__ import annotations
 
+from motions.library import MotionLibrary
 from motions.loop import Loop
 from motions.motion import QUAT_ORDER, Achieved, Command, Footsteps, Motion
 from motions.storage import FORMAT_VERSION, load
@@ -20,6 +21,7 @@ __all__ = [
     "Command",
     "Achieved",
     "Loop",
+    "MotionLibrary",
     "load",
     "FORMAT_VERSION",
     "QUAT_ORDER",

@@ -1,0 +1,221 @@
+"""One retarget run: read motions, map joints, resample, write one consumer format.
+
+Output is a directory ``out``: one file per motion (named after the source
+file), a format-specific extra (MimicKit: ``dataset.yaml`` and the ``char_file``
+``<robot>.xml``) and ``manifest.json`` (what was written, from which source,
+the loop choice and the weight). Everything is written into a temporary
+directory next to ``out`` which is renamed into place only when all of it
+succeeded: on any error ``out`` is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from gait_generator.errors import GaitGeneratorError, OutputError
+from motions import Motion, load
+from motions.atomic import atomic_write_bytes, atomic_write_text
+from retarget import awd, gmr, mimickit
+from retarget.mapping import JointMapping, mimickit_dof_names, resolve_mapping
+from retarget.resample import resample
+from retarget.sources import collect_sources
+from robots import Robot, load_robot
+from robots.mjcf import mjcf_xml
+
+__all__ = ["FORMATS", "LOOP_MODES", "WEIGHTINGS", "MANIFEST_NAME", "retarget", "motion_weights"]
+
+FORMATS = ("mimickit", "awd", "gmr")
+"""Output formats, the choices of ``--format``."""
+LOOP_MODES = ("wrap", "clamp")
+"""``wrap``: looping clips loop in the consumer where it can do so exactly; ``clamp``: play once."""
+WEIGHTINGS = ("uniform", "balanced")
+"""Clip weights: equal, or equal total weight per occupied command cell (both sum to 1)."""
+MANIFEST_NAME = "manifest.json"
+_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl"}
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name}: {value!r} is not a known choice; expected one of {list(choices)}")
+    return value
+
+
+def motion_weights(motions: list[Motion], robot: Robot, weighting: str) -> list[float]:
+    """Sampling weight of each clip; the weights sum to 1.
+
+    ``uniform`` gives every clip ``1 / N``. ``balanced`` divides the per-step
+    command space (dx, dy, dtheta) into cells of the robot's sweep grid steps
+    (``sweep.xy_step``, ``sweep.theta_step``), gives every occupied cell the same
+    total weight and splits it equally among the clips in that cell, so dense
+    regions of a sweep do not dominate.
+    """
+    _choice("weights", weighting, WEIGHTINGS)
+    count = len(motions)
+    if weighting == "uniform" or count == 0:
+        return [1.0 / count] * count
+    steps = np.array([robot.spec.sweep.xy_step, robot.spec.sweep.xy_step, robot.spec.sweep.theta_step])
+    cells = [
+        tuple(np.floor(np.array([m.command.dx, m.command.dy, m.command.dtheta]) / steps + 0.5).astype(int))
+        for m in motions
+    ]
+    members: dict[tuple[int, ...], int] = {}
+    for cell in cells:
+        members[cell] = members.get(cell, 0) + 1
+    return [1.0 / (len(members) * members[cell]) for cell in cells]
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A fresh directory next to ``out`` that replaces ``out`` only if the block succeeds."""
+    out = out.absolute()
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+        raise OutputError(f"{out}: non-empty directory without {MANIFEST_NAME}; refusing to replace it")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
+        temp.mkdir()
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create a staging directory in {out.parent}/ ({exc})") from exc
+    try:
+        yield temp
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.{secrets.token_hex(6)}.old"
+            os.replace(out, old)
+        os.replace(temp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, GaitGeneratorError):
+            raise OutputError(f"{out}: cannot write ({exc})") from exc
+        raise
+
+
+def retarget(
+    source: str | Path,
+    out: str | Path,
+    robot: str | Path,
+    format: str,
+    fps: float | None = None,
+    loop: str = "wrap",
+    weights: str = "uniform",
+    mapping: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Export motions for a training consumer.
+
+    Args:
+        source: A motion ``.npz``, a directory of motions, or an ``index.json``
+            (entries not ``ok``, or with ``validation.status == "fail"``, are left out).
+        out: Output directory (created; replaced only if the run succeeds and
+            it is empty or a previous retarget output).
+        robot: Target robot name or spec file.
+        format: One of :data:`FORMATS`.
+        fps: Resample to this rate first (see :mod:`retarget.resample`); None keeps it.
+        loop: One of :data:`LOOP_MODES`.
+        weights: One of :data:`WEIGHTINGS`.
+        mapping: Mapping table; default ``robots/<robot>/mappings/<source robot>.yaml``
+            if present, else the identity.
+        log: Called with one line per written clip.
+
+    Returns:
+        The manifest that was written to ``out/manifest.json``.
+
+    Raises:
+        ValueError: Unknown format, loop mode or weighting (lists the choices).
+        RobotSpecError: Unknown robot.
+        MotionFormatError: A motion is missing, truncated or corrupt (names the file).
+        RetargetError: Unmapped joint, bad mapping table, unsupported MJCF joint,
+            clip too short for AWD.
+        OutputError: ``out`` cannot be written or is not ours to replace.
+    """
+    _choice("format", format, FORMATS)
+    _choice("loop", loop, LOOP_MODES)
+    _choice("weights", weights, WEIGHTINGS)
+    target = load_robot(robot)
+    files, excluded = collect_sources(source)
+    motions = [load(f) for f in files]  # raises MotionFormatError naming the file before anything is written
+    if fps is not None:
+        motions = [resample(m, fps) for m in motions]
+    clip_weights = motion_weights(motions, target, weights)
+    wrap = loop == "wrap"
+    names = _output_names(files, _EXTENSION[format])
+    xml = mjcf_xml(target) if format == "mimickit" else ""
+    dof_names = mimickit_dof_names(xml) if format == "mimickit" else list(target.joint_names)
+    maps: dict[str | None, JointMapping] = {}
+    entries: list[dict[str, Any]] = []
+    out_path = Path(out).absolute()
+    with _staged(out_path) as stage:
+        for file, motion, weight, name in zip(files, motions, clip_weights, names):
+            source_robot = motion.meta.get("robot")
+            if source_robot not in maps:
+                maps[source_robot] = resolve_mapping(target, source_robot, mapping)
+            table = maps[source_robot]
+            try:
+                if format == "mimickit":
+                    clip, note = mimickit.mimickit_clip(motion, table, dof_names, wrap)
+                    data, frames = mimickit.dumps(clip), len(clip["frames"])
+                elif format == "awd":
+                    doc, note = awd.awd_clip(motion, table, dof_names, weight, wrap)
+                    data, frames = awd.dumps(doc), len(doc["Frames"])
+                else:
+                    clip, note = gmr.gmr_clip(motion, table, target)
+                    data, frames = gmr.dumps(clip), len(clip["root_pos"])
+            except GaitGeneratorError as exc:
+                raise type(exc)(f"{file}: {exc}") from exc
+            atomic_write_bytes(stage / name, data)
+            entries.append({
+                "file": name,
+                "source": str(file.absolute()),
+                "frames": frames,
+                "fps": motion.fps,
+                "weight": weight,
+                "note": note,
+                "mapping": str(table.path) if table.path else "identity",
+            })
+            if log:
+                log(f"{name}: {note}")
+        if format == "mimickit":
+            char = f"{target.name}.xml"
+            atomic_write_text(stage / char, mimickit.mimickit_char_xml(xml))
+            dataset = {"motions": [{"file": str(out_path / e["file"]), "weight": e["weight"]} for e in entries]}
+            atomic_write_text(stage / "dataset.yaml", yaml.safe_dump(dataset, sort_keys=False))
+        manifest = {
+            "format": format,
+            "robot": target.name,
+            "loop": loop,
+            "weights": weights,
+            "joint_order": dof_names,
+            "motions": entries,
+            "excluded": excluded,
+        }
+        atomic_write_text(stage / MANIFEST_NAME, json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def _output_names(files: list[Path], extension: str) -> list[str]:
+    """Output file names: the source stem plus the format's extension, made unique."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for file in files:
+        name = file.stem + extension
+        i = 1
+        while name in seen:
+            name = f"{file.stem}_{i}{extension}"
+            i += 1
+        seen.add(name)
+        names.append(name)
+    return names

@@ -1,0 +1,242 @@
+"""Joint mapping from a motion's joints to a target robot's joints, as data.
+
+A mapping table is a YAML file, conventionally
+``robots/<target robot>/mappings/<source robot>.yaml``::
+
+    source: mini_biped            # robot the motions were generated for (meta["robot"])
+    target: my_robot              # robot the export is for
+    joints:                       # every driven target joint: where its angle comes from
+      l_hip_pitch: {source: left_hip_pitch, sign: -1, offset: 0.1}   # rad
+      l_knee: {source: left_knee}                                     # sign 1, offset 0
+    defaults:                     # target joints the motion does not drive: fixed angle, rad
+      neck: 0.0
+
+The target angle is ``sign * source_angle + offset`` (velocity ``sign *
+source_velocity``). Every target joint must be in ``joints`` or ``defaults``;
+otherwise :class:`RetargetError` lists the unmapped names. Without a table the
+mapping is the identity and every target joint must exist in the motion.
+
+The target joint order is the consumer's: :func:`mimickit_dof_names` gives
+MimicKit's (a depth-first walk over the ``<body>`` elements of the MJCF), the
+other exporters use :attr:`robots.Robot.joint_names` (MuJoCo ``qpos`` order).
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+
+from gait_generator.errors import RetargetError
+from motions import Motion
+from robots import Robot
+
+__all__ = ["JointSource", "JointMapping", "load_mapping", "resolve_mapping", "mimickit_dof_names"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class JointSource:
+    """Where one target joint's angle comes from.
+
+    Attributes:
+        source: Joint name in the motion.
+        sign: +1 or -1, multiplies the source angle and velocity.
+        offset: Added to the signed angle, rad.
+    """
+
+    source: str
+    sign: float = 1.0
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class JointMapping:
+    """Target joint -> source joint (with sign and offset) or a fixed default angle.
+
+    Attributes:
+        joints: Target joint name -> :class:`JointSource`.
+        defaults: Target joint name -> fixed angle, rad (velocity 0).
+        path: The table file, or None for the identity mapping.
+    """
+
+    joints: dict[str, JointSource] = field(default_factory=dict)
+    defaults: dict[str, float] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def is_identity(self) -> bool:
+        """True for the implicit identity mapping (no table)."""
+        return self.path is None
+
+    def apply(self, motion: Motion, target_names: Sequence[str]) -> tuple[FloatArray, FloatArray]:
+        """Target joint positions and velocities, columns in ``target_names`` order.
+
+        Args:
+            motion: Source clip.
+            target_names: Target joints in the consumer's order.
+
+        Returns:
+            ``(joint_pos (T, N) rad, joint_vel (T, N) rad/s)``.
+
+        Raises:
+            RetargetError: A target joint is unmapped, or its source joint is
+                not in the motion; the message lists all such names.
+        """
+        where = f"mapping table {self.path}" if self.path else "identity mapping (no table)"
+        frames = motion.num_frames
+        pos = np.empty((frames, len(target_names)))
+        vel = np.empty((frames, len(target_names)))
+        unmapped: list[str] = []
+        missing: list[str] = []
+        for col, name in enumerate(target_names):
+            if self.is_identity:
+                entry = JointSource(name) if name in motion.joint_names else None
+            else:
+                entry = self.joints.get(name)
+            if entry is None:
+                if name in self.defaults:
+                    pos[:, col], vel[:, col] = self.defaults[name], 0.0
+                else:
+                    unmapped.append(name)
+                continue
+            if entry.source not in motion.joint_names:
+                missing.append(f"{name} <- {entry.source}")
+                continue
+            j = motion.joint_index(entry.source)
+            pos[:, col] = entry.sign * motion.joint_pos[:, j] + entry.offset
+            vel[:, col] = entry.sign * motion.joint_vel[:, j]
+        if unmapped:
+            hint = " (add a mapping table, see docs/retarget.md)" if self.is_identity else ""
+            raise RetargetError(
+                f"{where}: target joint(s) {unmapped} are not mapped from the motion's joints "
+                f"{list(motion.joint_names)} and have no default{hint}"
+            )
+        if missing:
+            raise RetargetError(f"{where}: source joint(s) not in the motion: {missing}")
+        return pos, vel
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RetargetError(f"{where}: {value!r}, expected a finite number")
+    return float(value)
+
+
+def load_mapping(path: str | Path, target: Robot | None = None) -> JointMapping:
+    """Read and check a mapping table.
+
+    Args:
+        path: The YAML table.
+        target: If given, every joint named in the table must be a joint of it.
+
+    Raises:
+        RetargetError: Unreadable file, unknown keys, bad sign/offset, a joint in
+            both ``joints`` and ``defaults``, or a name the target lacks.
+    """
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise RetargetError(f"{path}: cannot read mapping table ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise RetargetError(f"{path}: expected a mapping with keys 'joints' and 'defaults'")
+    unknown = sorted(set(doc) - {"source", "target", "joints", "defaults"})
+    if unknown:
+        raise RetargetError(f"{path}: unknown key(s) {unknown}, expected source, target, joints, defaults")
+    joints: dict[str, JointSource] = {}
+    for name, entry in (doc.get("joints") or {}).items():
+        where = f"{path}: joints.{name}"
+        if isinstance(entry, str):
+            entry = {"source": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            raise RetargetError(f"{where}: {entry!r}, expected {{source: NAME, sign: +-1, offset: RAD}}")
+        extra = sorted(set(entry) - {"source", "sign", "offset"})
+        if extra:
+            raise RetargetError(f"{where}: unknown key(s) {extra}, expected source, sign, offset")
+        sign = _number(entry.get("sign", 1), f"{where}.sign")
+        if sign not in (1.0, -1.0):
+            raise RetargetError(f"{where}.sign: {sign}, expected 1 or -1")
+        joints[str(name)] = JointSource(entry["source"], sign, _number(entry.get("offset", 0.0), f"{where}.offset"))
+    defaults = {str(k): _number(v, f"{path}: defaults.{k}") for k, v in (doc.get("defaults") or {}).items()}
+    both = sorted(set(joints) & set(defaults))
+    if both:
+        raise RetargetError(f"{path}: joint(s) {both} are in both 'joints' and 'defaults'")
+    if target is not None:
+        strangers = sorted((set(joints) | set(defaults)) - set(target.joint_names))
+        if strangers:
+            raise RetargetError(
+                f"{path}: joint(s) {strangers} are not joints of robot '{target.name}' ({list(target.joint_names)})"
+            )
+    return JointMapping(joints=joints, defaults=defaults, path=path)
+
+
+def resolve_mapping(target: Robot, source_robot: str | None, table: str | Path | None = None) -> JointMapping:
+    """The mapping to use for motions of ``source_robot`` exported for ``target``.
+
+    Order: an explicit ``table``; else ``<target spec folder>/mappings/<source_robot>.yaml``
+    if it exists; else the identity.
+    """
+    if table is not None:
+        return load_mapping(table, target)
+    if source_robot:
+        candidate = target.spec.path.parent / "mappings" / f"{source_robot}.yaml"
+        if candidate.is_file():
+            return load_mapping(candidate, target)
+    return JointMapping()
+
+
+def mimickit_dof_names(mjcf_text: str) -> list[str]:
+    """MimicKit's dof order for an MJCF character: depth-first over ``<body>`` elements.
+
+    The first ``<body>`` of ``<worldbody>`` is the root (its joints are ignored);
+    every other body with one hinge gives one dof named like the joint; a body
+    without joints is fixed. Bodies with three hinges (MimicKit's spherical
+    joints, exported as a 3-dof exp-map) are not supported by this exporter;
+    any other joint count ("series joints"), non-hinge joints and joint ``pos``
+    offsets are rejected, as MimicKit does.
+
+    Raises:
+        RetargetError: The MJCF has no root body or a joint MimicKit cannot use.
+    """
+    try:
+        root = ET.fromstring(mjcf_text)
+    except ET.ParseError as exc:
+        raise RetargetError(f"MJCF: cannot parse ({exc})") from exc
+    world = root.find("worldbody")
+    base = world.find("body") if world is not None else None
+    if base is None:
+        raise RetargetError("MJCF: no <body> under <worldbody>")
+    names: list[str] = []
+
+    def visit(body: ET.Element, is_root: bool) -> None:
+        if not is_root:
+            joints = body.findall("joint")
+            label = body.get("name", "?")
+            if len(joints) == 3:
+                raise RetargetError(
+                    f"MJCF body '{label}': three joints form a MimicKit spherical joint (3-dof exp-map), "
+                    "which this exporter does not support"
+                )
+            if len(joints) > 1:
+                raise RetargetError(f"MJCF body '{label}': {len(joints)} joints; MimicKit rejects series joints")
+            for joint in joints:
+                kind = joint.get("type", "hinge")
+                if kind != "hinge":
+                    raise RetargetError(f"MJCF joint '{joint.get('name')}': type '{kind}', MimicKit supports hinge only")
+                pos = np.array((joint.get("pos") or "0 0 0").split(), dtype=float)
+                if np.any(pos):
+                    raise RetargetError(f"MJCF joint '{joint.get('name')}': pos offset {pos.tolist()}, MimicKit rejects joint offsets")
+                names.append(joint.get("name", label))
+        for child in body.findall("body"):
+            visit(child, False)
+
+    visit(base, True)
+    return names
