@@ -10,8 +10,17 @@ import numpy as np
 from gait_generator import __version__
 from gait_generator.cycle import close_cycle, find_steady_cycle, planar_offset
 from gait_generator.errors import CommandError, PlanningError
-from gait_generator.placo_adapter import PLACO_VERSION, IKState, PlacoSession, SupportPhase, session
+from gait_generator.placo_adapter import (
+    PLACO_VERSION,
+    IKState,
+    PlacoPlan,
+    PlacoSession,
+    PlanSamples,
+    SupportPhase,
+    session,
+)
 from gait_generator.preset import Preset, resolve_preset
+from gait_generator.swing import swing_pose
 from gait_generator.timing import snap_timing
 from motions import Achieved, Command, Footsteps, Loop, Motion
 from motions.rotations import (
@@ -86,6 +95,23 @@ def _solve_run(s: PlacoSession, robot: Robot, left, right, com, trunk, first_ite
                 raise PlanningError(f"knee '{knee}' flipped to {angle:.4f} rad during IK")
         states.append(state)
     return states
+
+
+def _smooth_swings(plan: PlacoPlan, phases: list[SupportPhase], times: np.ndarray, samples: PlanSamples,
+                   preset: Preset) -> None:
+    """Replace placo's swing-foot targets by :func:`gait_generator.swing.swing_pose`, in place."""
+    for ph in phases:
+        if ph.side == "both":
+            continue
+        inside = (times > ph.t_start + 1e-9) & (times < ph.t_end - 1e-9)
+        if not inside.any():
+            continue
+        ends = plan.sample(np.array([ph.t_start, ph.t_end]))
+        feet = samples.right if ph.side == "left" else samples.left
+        start, end = (ends.right if ph.side == "left" else ends.left).copy()
+        start[2, 3] = end[2, 3] = 0.0
+        tau = (times[inside] - ph.t_start) / (ph.t_end - ph.t_start)
+        feet[inside] = swing_pose(start, end, tau, preset.foot_height, preset.foot_rise_ratio)
 
 
 def _yaw_matrix(yaw: float, pos: np.ndarray) -> np.ndarray:
@@ -277,8 +303,10 @@ def generate(
     cyc = find_steady_cycle(plan, timing)
     n = timing.cycle_frames
 
+    phases = plan.supports()
     cycle_times = cyc.t_start + np.arange(n + 1) / timing.fps
     targets = plan.sample(cycle_times)
+    _smooth_swings(plan, phases, cycle_times, targets, pre)
     com = close_cycle(targets.com, cyc.offset)
     zmp = close_cycle(np.column_stack([targets.zmp, np.zeros(n + 1)]), cyc.offset)[:, :2]
 
@@ -286,6 +314,7 @@ def generate(
     if with_start:
         pre_times = np.arange(prefix_frames) / timing.fps
         pt = plan.sample(pre_times)
+        _smooth_swings(plan, phases, pre_times, pt, pre)
         left = np.concatenate([pt.left, targets.left])
         right = np.concatenate([pt.right, targets.right])
         com_all = np.concatenate([pt.com, com])
@@ -329,7 +358,7 @@ def generate(
     lin_vel, ang_vel, joint_vel = _velocities(clip, loop, timing.fps)
 
     timeline = _phase_timeline(
-        plan.supports() if with_start else [], cyc.phases, prefix_frames / timing.fps, n / timing.fps, count,
+        phases if with_start else [], cyc.phases, prefix_frames / timing.fps, n / timing.fps, count,
         cyc.offset, g,
     )
     contacts = _contacts(timeline, times)
