@@ -29,6 +29,14 @@ def test_60_30_60_keeps_smooth_joints_within_half_a_degree():
     assert np.abs(back.root_pos - m.root_pos).max() < 2e-3
 
 
+def test_60_30_60_keeps_a_generated_g1_walk_within_half_a_degree():
+    # A real walk whose joint content a 30 fps clip can carry (0.45 s swing).
+    m = gait_generator.generate(robot="g1", preset="slow", dx=0.06, dtheta=0.1, length=3.0)
+    back = resample(resample(m, 30), 60)
+    assert np.degrees(np.abs(back.joint_pos - m.joint_pos).max()) < 0.5
+    assert _continuous(back.root_quat)
+
+
 def test_60_30_60_on_a_generated_walk(walk):
     half = resample(walk, 30)
     back = resample(half, 60)
