@@ -22,15 +22,14 @@ from gait_generator.placo_adapter import (
 from gait_generator.preset import Preset, resolve_preset
 from gait_generator.swing import swing_pose
 from gait_generator.timing import snap_timing
-from motions import Achieved, Command, Footsteps, Loop, Motion
+from motions import Command, Footsteps, Loop, Motion
 from motions.rotations import (
-    angular_velocity_world,
-    finite_difference,
+    quat_from_yaw,
     quat_make_continuous,
     quat_multiply,
-    quat_from_yaw,
     yaw_from_quat,
 )
+from motions.velocities import achieved_velocity, clip_velocities
 from robots import Robot, load_robot
 
 __all__ = ["generate", "PLAN_STEPS", "IK_POSITION_TOL", "IK_ANGLE_TOL"]
@@ -211,40 +210,6 @@ def _footsteps(timeline) -> Footsteps:
                      t_start=np.array(t_start), t_end=np.array(t_end))
 
 
-def _velocities(clip: _Frames, loop: Loop, fps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Root linear, root angular (world) and joint velocities by central differences.
-
-    A looping clip differences across its seam with the true neighbours (the
-    last frame moved back by the clip offset, the first moved forward).
-    """
-    if not loop.looping:
-        return (finite_difference(clip.root_pos, fps), angular_velocity_world(clip.root_quat, fps),
-                finite_difference(clip.joints, fps))
-    n = loop.num_cycles
-    before_pos = loop.transform_positions(clip.root_pos[-1:], -n)[0]
-    after_pos = loop.transform_positions(clip.root_pos[:1], n)[0]
-    before_q = loop.transform_quats(clip.root_quat[-1:], -n)[0]
-    after_q = loop.transform_quats(clip.root_quat[:1], n)[0]
-    return (
-        finite_difference(clip.root_pos, fps, before_pos, after_pos),
-        angular_velocity_world(clip.root_quat, fps, (before_q, after_q)),
-        finite_difference(clip.joints, fps, clip.joints[-1], clip.joints[0]),
-    )
-
-
-def _achieved(root_quat: np.ndarray, lin_vel: np.ndarray, loop: Loop, fps: float) -> Achieved:
-    """Mean body-frame (heading-frame) velocities and the mean yaw rate over the clip."""
-    heading = np.unwrap(yaw_from_quat(root_quat))
-    c, s = np.cos(heading), np.sin(heading)
-    vx = float(np.mean(c * lin_vel[:, 0] + s * lin_vel[:, 1]))
-    vy = float(np.mean(-s * lin_vel[:, 0] + c * lin_vel[:, 1]))
-    if loop.looping:
-        yaw_rate = loop.cycle_offset_yaw * fps / loop.cycle_frames
-    else:
-        yaw_rate = float((heading[-1] - heading[0]) * fps / max(len(heading) - 1, 1))
-    return Achieved(vx=vx, vy=vy, yaw_rate=yaw_rate)
-
-
 def _check_request(preset: Preset, dx: float, dy: float, dtheta: float, length: float, fps: float) -> None:
     preset.check_command(dx, dy, dtheta)
     if not (isinstance(length, (int, float)) and math.isfinite(length) and 0.1 <= length <= 3600.0):
@@ -355,7 +320,7 @@ def generate(
     total = len(clip.root_pos)
     times = np.arange(total) / timing.fps
 
-    lin_vel, ang_vel, joint_vel = _velocities(clip, loop, timing.fps)
+    lin_vel, ang_vel, joint_vel = clip_velocities(clip.root_pos, clip.root_quat, clip.joints, loop, timing.fps)
 
     timeline = _phase_timeline(
         phases if with_start else [], cyc.phases, prefix_frames / timing.fps, n / timing.fps, count,
@@ -364,7 +329,7 @@ def generate(
     contacts = _contacts(timeline, times)
     footsteps = _footsteps([p for p in timeline if p[0] < times[-1] + 1.0 / timing.fps])
 
-    achieved = _achieved(clip.root_quat, lin_vel, loop, timing.fps)
+    achieved = achieved_velocity(clip.root_quat, lin_vel, loop, timing.fps)
 
     meta = {
         "robot": rob.name,

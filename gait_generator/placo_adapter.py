@@ -17,9 +17,23 @@ from gait_generator.errors import CommandError, PlanningError
 from gait_generator.preset import Preset
 from robots import Robot
 
-__all__ = ["PLACO_VERSION", "IKState", "SupportPhase", "PlanSamples", "PlacoPlan", "PlacoSession", "session"]
+__all__ = [
+    "PLACO_VERSION",
+    "IKState",
+    "KeypointState",
+    "LegGeometry",
+    "PoseFrames",
+    "SupportPhase",
+    "PlanSamples",
+    "PlacoPlan",
+    "PlacoSession",
+    "session",
+]
 
 PLACO_VERSION = "0.10.2"
+
+_LOCAL_AXES = {"JointModelRX": np.eye(3)[0], "JointModelRY": np.eye(3)[1], "JointModelRZ": np.eye(3)[2]}
+"""Joint axis in the joint frame for pinocchio's axis-aligned revolute joints."""
 
 _SIDES = {placo.HumanoidRobot_Side.left: "left", placo.HumanoidRobot_Side.right: "right"}
 
@@ -80,6 +94,73 @@ class IKState:
     iterations: int
 
 
+@dataclass(frozen=True)
+class LegGeometry:
+    """Leg proportions of a robot at its zero pose (all joints 0, trunk frame = world).
+
+    Attributes:
+        hip_joints: ``(left, right)`` hip pitch joints: on each leg, the joint closest
+            to the trunk whose axis is the trunk's y axis at the zero pose.
+        leg_length: Vertical distance from the hip pitch joints to the soles (m),
+            mean of both legs.
+        hip_width: Lateral distance between the two hip pitch joints (m).
+        hip_offset: (3,) midpoint of the two hip pitch joints in the trunk frame (m).
+    """
+
+    hip_joints: tuple[str, str]
+    leg_length: float
+    hip_width: float
+    hip_offset: np.ndarray
+
+
+@dataclass(frozen=True)
+class PoseFrames:
+    """World frames of a batch of robot states (forward kinematics), T states.
+
+    Attributes:
+        trunk: (T, 4, 4) trunk frame pose.
+        left: (T, 4, 4) left sole pose.
+        right: (T, 4, 4) right sole pose.
+        com: (T, 3) CoM (m).
+    """
+
+    trunk: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    com: np.ndarray
+
+
+@dataclass(frozen=True)
+class KeypointState:
+    """Robot state after a keypoint IK solve, and how far it is from the targets.
+
+    Attributes:
+        root_pos: (3,) floating-base position, world (m).
+        root_quat: (4,) floating-base orientation, world, xyzw.
+        joints: (J,) joint angles in ``Robot.joint_names`` order (rad).
+        left: (3,) left sole centre, world (m).
+        right: (3,) right sole centre, world (m).
+        com: (3,) CoM, world (m).
+        foot_error: Largest sole position error of the two feet (m).
+        foot_angle_error: Largest sole orientation error of the two feet (rad).
+        trunk_error: Trunk position error (m).
+        trunk_angle_error: Trunk orientation error (rad).
+        iterations: IK iterations used.
+    """
+
+    root_pos: np.ndarray
+    root_quat: np.ndarray
+    joints: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    com: np.ndarray
+    foot_error: float
+    foot_angle_error: float
+    trunk_error: float
+    trunk_angle_error: float
+    iterations: int
+
+
 def _rot_err(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(pinocchio.log3(a.T @ b)))
 
@@ -106,6 +187,9 @@ class PlacoSession:
             if name not in robot.spec.driven_joints:
                 self._solver.mask_dof(name)
         self._params = placo.HumanoidParameters()
+        self._geometry: LegGeometry | None = None
+        self._kp_solver: placo.KinematicsSolver | None = None
+        self._kp_tasks: tuple = ()
 
     # -- parameters ---------------------------------------------------------------------------
     def configure(self, preset: Preset, single_support_frames: int, double_support_frames: int, fps: float,
@@ -178,6 +262,11 @@ class PlacoSession:
             )
         except Exception as exc:
             raise PlanningError(f"placo could not reach the initial pose: {exc}") from exc
+        # reach_initial_pose adds random noise to every joint, masked ones included:
+        # put the joints the walk does not drive back on their posture exactly.
+        for name, angle in self.robot.posture().items():
+            m.set_joint(name, angle)
+        m.update_kinematics()
         self._configure_tasks_for_walking()
         self.check_knees()
 
@@ -325,6 +414,168 @@ class PlacoSession:
             if q <= lo + 1e-3 or q >= hi - 1e-3:
                 out.append(f"{name}={q:.4f} at limit [{lo:.4f}, {hi:.4f}]")
         return ", ".join(out) or "none at a limit"
+
+    # -- keypoint IK (cross-robot transfer) ----------------------------------------------------
+    def leg_geometry(self) -> LegGeometry:
+        """Leg length, hip width and hip position of the robot at its zero pose.
+
+        Raises:
+            PlanningError: A leg has no hip pitch joint (no joint about the trunk y axis
+                above the knee).
+        """
+        if self._geometry is None:
+            m, pm = self._model, self._model.model
+            saved = np.array(m.state.q)
+            m.reset()  # neutral configuration: floating base at the origin, all joints 0
+            m.update_kinematics()
+            trunk = np.array(m.get_T_world_frame("trunk"))
+            hips, heights, points = [], [], []
+            for side in ("left", "right"):
+                joint = pm.frames[pm.getFrameId(f"{side}_foot")].parentJoint
+                chain = []
+                while joint > 1:  # joint 1 is the floating base
+                    chain.append(int(joint))
+                    joint = pm.parents[joint]
+                pitch = None
+                for j in reversed(chain):  # from the trunk down
+                    axis = _LOCAL_AXES.get(pm.joints[j].shortname())
+                    rot = np.array(m.get_T_world_frame(pm.names[j]))[:3, :3]
+                    if axis is not None and abs((rot @ axis) @ trunk[:3, 1]) > 0.99:
+                        pitch = pm.names[j]
+                        break
+                if pitch is None:
+                    raise PlanningError(
+                        f"robot '{self.robot.name}': no hip pitch joint (axis along the trunk y axis) on the "
+                        f"{side} leg, joints {[pm.names[j] for j in chain]}"
+                    )
+                hip = np.array(m.get_T_world_frame(pitch))[:3, 3]
+                sole = np.array(m.get_T_world_frame(f"{side}_foot"))[:3, 3]
+                hips.append(pitch)
+                heights.append(float(hip[2] - sole[2]))
+                points.append(hip)
+            local = (np.linalg.inv(trunk) @ np.append((points[0] + points[1]) / 2.0, 1.0))[:3]
+            self._geometry = LegGeometry(
+                hip_joints=(hips[0], hips[1]),
+                leg_length=float(np.mean(heights)),
+                hip_width=float(abs((points[0] - points[1]) @ trunk[:3, 1])),
+                hip_offset=local,
+            )
+            m.state.q = saved
+            m.update_kinematics()
+        return self._geometry
+
+    def forward_kinematics(self, root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray) -> PoseFrames:
+        """World frames of the trunk and the soles, and the CoM, for a batch of states.
+
+        Args:
+            root_pos: (T, 3) floating-base positions, world (m).
+            root_quat: (T, 4) floating-base orientations, world, xyzw.
+            joints: (T, J) joint angles in ``Robot.joint_names`` order (rad).
+
+        Leaves the model in the last state.
+        """
+        m = self._model
+        q = np.array(m.state.q)
+        trunk, left, right, com = [], [], [], []
+        for pos, quat, angles in zip(root_pos, root_quat, joints):
+            q[:3], q[3:7], q[self._q_index] = pos, quat, angles
+            m.state.q = q
+            m.update_kinematics()
+            trunk.append(np.array(m.get_T_world_frame("trunk")))
+            left.append(np.array(m.get_T_world_left()))
+            right.append(np.array(m.get_T_world_right()))
+            com.append(np.array(m.com_world()))
+        return PoseFrames(trunk=np.array(trunk), left=np.array(left), right=np.array(right), com=np.array(com))
+
+    def start_keypoints(self, trunk: np.ndarray, seed: int) -> None:
+        """Put the robot in its bent-knee initial posture with its trunk frame at ``trunk`` (4x4, world).
+
+        The warm start of the first :meth:`solve_keypoints` of a clip; seeds placo
+        and pinocchio so the result is reproducible.
+        """
+        placo.seed(int(seed) & 0xFFFFFFFF)
+        pinocchio.seed(int(seed) & 0xFFFFFFFF)
+        m = self._model
+        m.reset()
+        spec = self.robot.spec
+        for name in self.robot.joint_names:
+            m.set_joint(name, spec.initial_posture.get(name, spec.default_posture.get(name, 0.0)))
+        m.update_kinematics()
+        m.set_T_world_frame("trunk", np.asarray(trunk, dtype=float))
+        m.update_kinematics()
+
+    def solve_keypoints(self, left: np.ndarray, right: np.ndarray, trunk: np.ndarray, max_iterations: int,
+                        position_tol: float, angle_tol: float, step_tol: float = 1e-8) -> KeypointState:
+        """Keypoint IK for one frame, warm-started from the current state.
+
+        The soles are tracked with weight 1e4 (position and orientation), the trunk
+        frame's pose with weight 1 (it yields first when the targets are
+        inconsistent); joint limits are enforced by the solver. Iterates until the
+        soles are within ``position_tol`` (m) / ``angle_tol`` (rad) and the largest
+        joint step is below ``step_tol`` (rad), or ``max_iterations`` is reached. It
+        does not raise when the tolerances are missed: the caller reads the errors.
+
+        Args:
+            left: 4x4 left sole target. right: 4x4 right sole target.
+            trunk: 4x4 trunk frame target (world).
+            max_iterations: Largest number of solver iterations.
+            position_tol: Sole position tolerance (m). angle_tol: Sole orientation tolerance (rad).
+            step_tol: Convergence threshold on the joint step (rad).
+
+        Raises:
+            PlanningError: placo's QP fails.
+        """
+        m = self._model
+        if self._kp_solver is None:
+            solver = placo.KinematicsSolver(m)
+            solver.enable_velocity_limits(False)
+            for name in self.robot.joint_names:
+                if name not in self.robot.spec.driven_joints:
+                    solver.mask_dof(name)
+            self._kp_tasks = (
+                solver.add_frame_task("left_foot", np.eye(4)),
+                solver.add_frame_task("right_foot", np.eye(4)),
+                solver.add_frame_task("trunk", np.eye(4)),
+            )
+            self._kp_tasks[0].configure("left_foot", "soft", 1e4, 1e4)
+            self._kp_tasks[1].configure("right_foot", "soft", 1e4, 1e4)
+            self._kp_tasks[2].configure("trunk", "soft", 1.0, 1.0)
+            self._kp_solver = solver
+        targets = [np.asarray(t, dtype=float) for t in (left, right, trunk)]
+        for task, target in zip(self._kp_tasks, targets):
+            task.T_world_frame = target
+        q_prev = np.array(m.state.q)
+        it = 0
+        for it in range(1, max_iterations + 1):
+            m.update_kinematics()
+            try:
+                self._kp_solver.solve(True)
+            except Exception as exc:
+                raise PlanningError(f"placo keypoint IK failed: {exc}") from exc
+            m.update_kinematics()
+            q = np.array(m.state.q)
+            step = float(np.abs(q[7:] - q_prev[7:]).max())
+            q_prev = q
+            tl, tr = np.array(m.get_T_world_left()), np.array(m.get_T_world_right())
+            pos = max(np.linalg.norm(tl[:3, 3] - left[:3, 3]), np.linalg.norm(tr[:3, 3] - right[:3, 3]))
+            ang = max(_rot_err(tl[:3, :3], left[:3, :3]), _rot_err(tr[:3, :3], right[:3, :3]))
+            if pos < position_tol and ang < angle_tol and step < step_tol:
+                break
+        tt = np.array(m.get_T_world_frame("trunk"))
+        q = np.array(m.state.q)
+        return KeypointState(
+            root_pos=q[:3],
+            root_quat=q[3:7],
+            joints=q[self._q_index],
+            left=tl[:3, 3],
+            right=tr[:3, 3],
+            com=np.array(m.com_world()),
+            foot_error=float(pos),
+            foot_angle_error=float(ang),
+            trunk_error=float(np.linalg.norm(tt[:3, 3] - trunk[:3, 3])),
+            trunk_angle_error=_rot_err(tt[:3, :3], trunk[:3, :3]),
+            iterations=it,
+        )
 
 
 class PlacoPlan:

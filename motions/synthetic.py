@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 
 from motions.loop import Loop
 from motions.motion import Achieved, Command, Footsteps, Motion
-from motions.rotations import angular_velocity_world, finite_difference, quat_from_yaw, quat_multiply
+from motions.rotations import quat_from_yaw, quat_multiply
+from motions.velocities import angular_rate, joint_rate, position_rate
 
 __all__ = ["synthetic_walk"]
 
@@ -133,21 +134,9 @@ def synthetic_walk(
         root_pos=root_pos,
         root_quat=root_quat,
         joint_pos=joint_pos,
-        joint_vel=finite_difference(joint_pos, fps, before=joint_pos[-1], after=joint_pos[0]),
-        root_lin_vel=finite_difference(
-            root_pos,
-            fps,
-            before=loop.transform_positions(root_pos[-1], -num_cycles),
-            after=loop.transform_positions(root_pos[0], num_cycles),
-        ),
-        root_ang_vel=angular_velocity_world(
-            root_quat,
-            fps,
-            wrap=(
-                loop.transform_quats(root_quat[-1], -num_cycles),
-                loop.transform_quats(root_quat[0], num_cycles),
-            ),
-        ),
+        joint_vel=joint_rate(joint_pos, fps, loop),
+        root_lin_vel=position_rate(root_pos, fps, loop),
+        root_ang_vel=angular_rate(root_quat, fps, loop),
         left_foot_pos=feet[0],
         right_foot_pos=feet[1],
         contacts=np.column_stack(contacts),

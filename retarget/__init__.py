@@ -10,7 +10,13 @@ choices are documented in ``docs/retarget.md``.
 from __future__ import annotations
 
 from retarget.export import FORMATS, LOOP_MODES, WEIGHTINGS, motion_weights, retarget
-from retarget.mapping import JointMapping, JointSource, load_mapping, mimickit_dof_names, resolve_mapping
+from retarget.mapping import (
+    JointMapping,
+    JointSource,
+    load_mapping,
+    mimickit_dof_names,
+    resolve_mapping,
+)
 from retarget.resample import recompute_velocities, resample, resampled_fps
 
 __all__ = [

@@ -24,7 +24,8 @@ import numpy as np
 
 from gait_generator.errors import RetargetError
 from motions import Motion
-from motions.rotations import finite_difference, quat_canonical_w_positive
+from motions.rotations import quat_canonical_w_positive
+from motions.velocities import position_rate
 from retarget.mapping import JointMapping
 
 __all__ = ["LOADER_TRIM_FRAMES", "MIN_SPAN", "TOE_FRAME", "min_frames", "awd_clip", "dumps"]
@@ -88,10 +89,7 @@ def awd_clip(
     need = min_frames(fps)
     if loop.looping:
         n = loop.num_cycles
-        toe_vel = [
-            finite_difference(f, fps, loop.transform_positions(f[-1], -n), loop.transform_positions(f[0], n))
-            for f in feet
-        ]
+        toe_vel = [position_rate(f, fps, loop) for f in feet]
         cycles = max(n, math.ceil(need / loop.cycle_frames))
         total = cycles * loop.cycle_frames
         reps = np.arange(total) // motion.num_frames  # whole-clip repetitions of each output frame
@@ -103,7 +101,7 @@ def awd_clip(
                 f"non-looping clip of {motion.num_frames} frames at {fps:g} fps is shorter than the "
                 f"{need} frames the AWD loader needs (it drops {LOADER_TRIM_FRAMES}, then >= {MIN_SPAN:g} s)"
             )
-        toe_vel = [finite_difference(f, fps) for f in feet]
+        toe_vel = [position_rate(f, fps, loop) for f in feet]
         reps = np.zeros(motion.num_frames, dtype=np.int64)
         idx = np.arange(motion.num_frames)
         total = motion.num_frames

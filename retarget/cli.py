@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wrap: looping clips loop where the consumer can do it exactly; clamp: play once")
     p.add_argument("--weights", choices=WEIGHTINGS, default="uniform",
                    help="clip weights: uniform, or balanced over command space (both sum to 1)")
+    p.add_argument("--from-robot", default=None,
+                   help="the motions are gaits of this robot: move them onto --robot by scaled keypoint IK first")
     p.add_argument("--mapping", default=None,
                    help="joint mapping table .yaml (default robots/<robot>/mappings/<source robot>.yaml or identity)")
     return p
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         manifest = retarget(args.input, args.output, robot=args.robot, format=args.format, fps=args.fps,
-                            loop=args.loop, weights=args.weights, mapping=args.mapping,
+                            loop=args.loop, weights=args.weights, mapping=args.mapping, from_robot=args.from_robot,
                             log=lambda line: print(line, file=sys.stderr))
     except (GaitGeneratorError, ValueError) as exc:
         print(f"gait_retarget: error: {exc}", file=sys.stderr)

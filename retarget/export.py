@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from gait_generator.errors import GaitGeneratorError, OutputError
+from gait_generator.errors import GaitGeneratorError, OutputError, RetargetError
 from motions import Motion, load
+from motions.storage import to_bytes
 from motions.atomic import atomic_write_bytes, atomic_write_text
 from retarget import awd, gmr, mimickit
 from retarget.mapping import JointMapping, mimickit_dof_names, resolve_mapping
@@ -34,14 +35,14 @@ from robots.mjcf import mjcf_xml
 
 __all__ = ["FORMATS", "LOOP_MODES", "WEIGHTINGS", "MANIFEST_NAME", "retarget", "motion_weights"]
 
-FORMATS = ("mimickit", "awd", "gmr")
-"""Output formats, the choices of ``--format``."""
+FORMATS = ("mimickit", "awd", "gmr", "motion")
+"""Output formats, the choices of ``--format`` (``motion``: this project's own ``.npz``)."""
 LOOP_MODES = ("wrap", "clamp")
 """``wrap``: looping clips loop in the consumer where it can do so exactly; ``clamp``: play once."""
 WEIGHTINGS = ("uniform", "balanced")
 """Clip weights: equal, or equal total weight per occupied command cell (both sum to 1)."""
 MANIFEST_NAME = "manifest.json"
-_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl"}
+_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl", "motion": ".npz"}
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -113,6 +114,7 @@ def retarget(
     loop: str = "wrap",
     weights: str = "uniform",
     mapping: str | Path | None = None,
+    from_robot: str | Path | None = None,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Export motions for a training consumer.
@@ -129,6 +131,9 @@ def retarget(
         weights: One of :data:`WEIGHTINGS`.
         mapping: Mapping table; default ``robots/<robot>/mappings/<source robot>.yaml``
             if present, else the identity.
+        from_robot: If given, the motions are gaits of this robot and are first moved
+            onto ``robot`` by scaled keypoint IK (:func:`retarget.transfer.transfer_motion`);
+            each entry of the manifest then records its ``retarget_error``.
         log: Called with one line per written clip.
 
     Returns:
@@ -148,6 +153,9 @@ def retarget(
     target = load_robot(robot)
     files, excluded = collect_sources(source)
     motions = [load(f) for f in files]  # raises MotionFormatError naming the file before anything is written
+    errors: list[dict[str, Any] | None] = [None] * len(motions)
+    if from_robot is not None:
+        motions, errors = _transfer_all(files, motions, load_robot(from_robot), target)
     if fps is not None:
         motions = [resample(m, fps) for m in motions]
     clip_weights = motion_weights(motions, target, weights)
@@ -159,7 +167,7 @@ def retarget(
     entries: list[dict[str, Any]] = []
     out_path = Path(out).absolute()
     with _staged(out_path) as stage:
-        for file, motion, weight, name in zip(files, motions, clip_weights, names):
+        for file, motion, weight, name, error in zip(files, motions, clip_weights, names, errors):
             source_robot = motion.meta.get("robot")
             if source_robot not in maps:
                 maps[source_robot] = resolve_mapping(target, source_robot, mapping)
@@ -171,9 +179,11 @@ def retarget(
                 elif format == "awd":
                     doc, note = awd.awd_clip(motion, table, dof_names, weight, wrap)
                     data, frames = awd.dumps(doc), len(doc["Frames"])
-                else:
+                elif format == "gmr":
                     clip, note = gmr.gmr_clip(motion, table, target)
                     data, frames = gmr.dumps(clip), len(clip["root_pos"])
+                else:
+                    data, frames, note = _motion_bytes(motion, table, target), motion.num_frames, "motion file"
             except GaitGeneratorError as exc:
                 raise type(exc)(f"{file}: {exc}") from exc
             atomic_write_bytes(stage / name, data)
@@ -185,6 +195,7 @@ def retarget(
                 "weight": weight,
                 "note": note,
                 "mapping": str(table.path) if table.path else "identity",
+                **({"retarget_error": error} if error is not None else {}),
             })
             if log:
                 log(f"{name}: {note}")
@@ -204,6 +215,34 @@ def retarget(
         }
         atomic_write_text(stage / MANIFEST_NAME, json.dumps(manifest, indent=1) + "\n")
     return manifest
+
+
+def _transfer_all(files: list[Path], motions: list[Motion], source: Robot,
+                  target: Robot) -> tuple[list[Motion], list[dict[str, Any] | None]]:
+    """Move every motion from ``source`` onto ``target``; errors name the file."""
+    from retarget.transfer import transfer_motion
+
+    out, errors = [], []
+    for file, motion in zip(files, motions):
+        if motion.meta.get("robot") not in (None, source.name):
+            raise RetargetError(f"{file}: motion is for robot '{motion.meta.get('robot')}', not '{source.name}'")
+        try:
+            moved, _ = transfer_motion(motion, source, target)
+        except GaitGeneratorError as exc:
+            raise type(exc)(f"{file}: {exc}") from exc
+        out.append(moved)
+        errors.append(moved.meta["retarget_error"])
+    return out, errors
+
+
+def _motion_bytes(motion: Motion, table: JointMapping, target: Robot) -> bytes:
+    """The motion in this project's format, its joints mapped onto the target's."""
+    import dataclasses
+
+    joints, joint_vel = table.apply(motion, list(target.joint_names))
+    mapped = dataclasses.replace(motion, joint_names=target.joint_names, joint_pos=joints, joint_vel=joint_vel,
+                                 meta={**motion.meta, "robot": target.name})
+    return to_bytes(mapped)
 
 
 def _output_names(files: list[Path], extension: str) -> list[str]:

@@ -31,12 +31,11 @@ from numpy.typing import NDArray
 from motions import Motion
 from motions.loop import Loop
 from motions.rotations import (
-    angular_velocity_world,
-    finite_difference,
     quat_make_continuous,
     quat_normalize,
     quat_slerp,
 )
+from motions.velocities import clip_velocities
 
 __all__ = ["resample", "resampled_fps", "recompute_velocities"]
 
@@ -162,14 +161,5 @@ def recompute_velocities(motion: Motion) -> Motion:
         A copy of ``motion`` with ``root_lin_vel``, ``root_ang_vel`` and
         ``joint_vel`` replaced.
     """
-    loop, fps, n = motion.loop, motion.fps, motion.loop.num_cycles
-    pos, quat, joints = motion.root_pos, motion.root_quat, motion.joint_pos
-    if loop.looping:
-        lin = finite_difference(pos, fps, loop.transform_positions(pos[-1], -n), loop.transform_positions(pos[0], n))
-        ang = angular_velocity_world(quat, fps, (loop.transform_quats(quat[-1], -n), loop.transform_quats(quat[0], n)))
-        jv = finite_difference(joints, fps, joints[-1], joints[0])
-    else:
-        lin = finite_difference(pos, fps)
-        ang = angular_velocity_world(quat, fps)
-        jv = finite_difference(joints, fps)
+    lin, ang, jv = clip_velocities(motion.root_pos, motion.root_quat, motion.joint_pos, motion.loop, motion.fps)
     return dataclasses.replace(motion, root_lin_vel=lin, root_ang_vel=ang, joint_vel=jv)

@@ -105,3 +105,11 @@ def test_bad_length_and_fps():
 def test_unknown_preset_names_choices():
     with pytest.raises(PresetError, match="expected one of"):
         generate(preset="sprint")
+
+
+@pytest.mark.parametrize("robot_name", ["mini_biped", "g1"])
+def test_joints_not_driven_hold_their_posture_exactly(robot_name):
+    robot = load_robot(robot_name)
+    motion = generate(robot=robot_name, dx=0.0, dtheta=0.1, length=1.0)
+    for name, angle in robot.posture().items():
+        assert np.all(motion.joint(name) == angle), name

@@ -1,1 +1,33 @@
-"""validate stage (see the project issues)."""
+"""Validation stage: replay reference motions in MuJoCo and grade them.
+
+* :mod:`validate.trace` - one kinematic/inverse-dynamics pass per motion;
+* :mod:`validate.kinematic` - penetration, self-collision, limits, slip, teleports, fps;
+* :mod:`validate.dynamic` - ZMP in the support polygon, friction cone, no pulling;
+* :mod:`validate.physics` - open-loop and assisted physics replay;
+* :mod:`validate.runner` - files, directories, indexes, parallel workers;
+* :mod:`validate.report` - JSON and HTML reports; :mod:`validate.cli` - ``gait_validate``.
+
+Thresholds live in ``validate/thresholds.yaml`` (:func:`load_thresholds`).
+"""
+
+from __future__ import annotations
+
+from validate.errors import MotionInputError, ThresholdError, ValidationError
+from validate.result import CheckResult, MotionResult
+from validate.runner import discover, validate_file, validate_items, validate_motion, write_index_validation
+from validate.thresholds import Thresholds, load_thresholds
+
+__all__ = [
+    "validate_motion",
+    "validate_file",
+    "validate_items",
+    "discover",
+    "write_index_validation",
+    "load_thresholds",
+    "Thresholds",
+    "CheckResult",
+    "MotionResult",
+    "ValidationError",
+    "ThresholdError",
+    "MotionInputError",
+]

@@ -1,0 +1,168 @@
+"""Dynamic consistency: the contact wrench a motion needs, its ZMP and its friction cone.
+
+The required ground wrench comes from MuJoCo's inverse dynamics of the motion's
+own kinematics with all constraints disabled (:mod:`validate.trace`):
+``qfrc_inverse[:6]`` is the force (world frame) and the moment about the root
+origin (root frame) that the feet must supply. Its zero-moment point on z = 0 is
+the **multibody ZMP**. The **centroidal ZMP** of the stored ``com_pos`` (point
+mass, ``p = c_xy - c_z * cdd_xy / (cdd_z + g)``) is checked too, so a planned CoM
+that leaves the feet is caught even when the joints are fine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from motions import Motion
+from motions.rotations import finite_difference, matrix_from_quat
+from validate.result import CheckResult
+from validate.thresholds import Dynamic
+from validate.trace import RobotModel, Trace
+
+__all__ = ["GRAVITY", "support_mask", "ground_wrench", "multibody_zmp", "centroidal_zmp",
+           "support_distance", "dynamic_checks"]
+
+STAGE = "dynamic"
+GRAVITY = 9.81
+"""Gravity magnitude used by the centroidal ZMP (m/s^2); MuJoCo's model uses its own opt.gravity."""
+
+FloatArray = NDArray[np.float64]
+
+
+def support_mask(trace: Trace, th: Dynamic) -> NDArray[np.bool_]:
+    """(T, 2) feet whose lowest sole corner is within ``support_height_max_m`` of the floor.
+
+    A foot also supports within ``support_switch_tolerance_frames`` of a frame
+    where it does (the switch happens somewhere between two frames).
+    """
+    low = trace.corners[..., 2].min(axis=2) <= th.support_height_max_m
+    out = low.copy()
+    for shift in range(1, th.support_switch_tolerance_frames + 1):
+        out[shift:] |= low[:-shift]
+        out[:-shift] |= low[shift:]
+    return out
+
+
+def ground_wrench(motion: Motion, trace: Trace) -> tuple[FloatArray, FloatArray]:
+    """Required ground force (T, 3) and moment about the root origin (T, 3), both world frame (N, N m)."""
+    force = trace.qfrc_inverse[:, :3]
+    moment = np.einsum("tij,tj->ti", matrix_from_quat(motion.root_quat), trace.qfrc_inverse[:, 3:6])
+    return force, moment
+
+
+def multibody_zmp(origin: FloatArray, force: FloatArray, moment: FloatArray) -> FloatArray:
+    """ZMP on z = 0 of a wrench (force, moment about ``origin``), shape (T, 2), m."""
+    fz = np.where(np.abs(force[:, 2]) > 1e-9, force[:, 2], 1e-9)
+    px = origin[:, 0] - (moment[:, 1] + origin[:, 2] * force[:, 0]) / fz
+    py = origin[:, 1] + (moment[:, 0] - origin[:, 2] * force[:, 1]) / fz
+    return np.stack([px, py], axis=1)
+
+
+def centroidal_zmp(motion: Motion) -> FloatArray:
+    """Point-mass ZMP of the stored ``com_pos`` (T, 2), m, world frame."""
+    com = motion.com_pos
+    if motion.num_frames < 3:
+        return com[:, :2].copy()
+    if motion.loop.looping:
+        vel = finite_difference(com, motion.fps, motion.loop.transform_positions(com[-1], -motion.loop.num_cycles),
+                                motion.loop.transform_positions(com[0], motion.loop.num_cycles))
+        acc = finite_difference(vel, motion.fps, motion.loop.transform_vectors(vel[-1], -motion.loop.num_cycles),
+                                motion.loop.transform_vectors(vel[0], motion.loop.num_cycles))
+    else:
+        acc = finite_difference(finite_difference(com, motion.fps), motion.fps)
+    return com[:, :2] - com[:, 2:3] * acc[:, :2] / (acc[:, 2:3] + GRAVITY)
+
+
+def support_distance(points: FloatArray, support: NDArray[np.bool_], corners: FloatArray) -> FloatArray:
+    """Signed distance (m) of each point to the convex hull of the supporting soles.
+
+    Args:
+        points: (T, 2) points on the floor.
+        support: (T, 2) which feet support.
+        corners: (T, 2, 4, 3) sole corners.
+
+    Returns:
+        (T,) distance: positive outside the polygon, negative inside (minus the
+        distance to the nearest edge), ``inf`` where no foot supports.
+    """
+    t = points.shape[0]
+    left, right = corners[:, 0, :, :2], corners[:, 1, :, :2]
+    a = np.where(support[:, 0, None, None], left, right)
+    b = np.where(support[:, 1, None, None], right, left)
+    p = np.concatenate([a, b], axis=1)  # (T, 8, 2); one foot's corners twice in single support
+    d = p[:, None, :, :] - p[:, :, None, :]  # d[t, i, j] = p_j - p_i
+    cross = d[:, :, :, None, 0] * d[:, :, None, :, 1] - d[:, :, :, None, 1] * d[:, :, None, :, 0]  # [t,i,j,k]
+    length = np.linalg.norm(d, axis=3)
+    edge = (cross >= -1e-12).all(axis=3) & (length > 1e-9)  # i -> j is a counter-clockwise hull edge
+    safe = np.where(length > 1e-9, length, 1.0)
+    normal = np.stack([d[..., 1], -d[..., 0]], axis=3) / safe[..., None]  # outward (right of i -> j)
+    rel = points[:, None, :] - p  # (T, 8, 2) point minus p_i
+    line = np.einsum("tijc,tic->tij", normal, rel)
+    line = np.where(edge, line, -np.inf)
+    inside = line.max(axis=(1, 2))
+    # Exact distance to the boundary when outside: nearest point on the hull edges.
+    u = np.einsum("tijc,tic->tij", d, rel) / safe**2
+    u = np.clip(u, 0.0, 1.0)
+    nearest = p[:, :, None, :] + u[..., None] * d
+    seg = np.linalg.norm(points[:, None, None, :] - nearest, axis=3)
+    seg = np.where(edge, seg, np.inf).min(axis=(1, 2))
+    out = np.where(inside > 0, seg, inside)
+    out[~support.any(axis=1)] = np.inf
+    return out.reshape(t)
+
+
+def dynamic_checks(motion: Motion, rm: RobotModel, trace: Trace, th: Dynamic) -> list[CheckResult]:
+    """ZMP support, friction cone and unilateral (no pulling) checks."""
+    t = motion.num_frames
+    frames = np.ones(t, dtype=bool)
+    if not motion.loop.looping and t > 2 * th.end_frames_skipped:
+        frames[: th.end_frames_skipped] = False
+        frames[t - th.end_frames_skipped:] = False
+    support = support_mask(trace, th)
+    force, moment = ground_wrench(motion, trace)
+    zmp_mb = multibody_zmp(motion.root_pos, force, moment)
+    zmp_c = centroidal_zmp(motion)
+    dist_mb = support_distance(zmp_mb, support, trace.corners)
+    dist_c = support_distance(zmp_c, support, trace.corners)
+    weight = rm.mass * GRAVITY
+    out: list[CheckResult] = []
+
+    def worst(values: FloatArray) -> tuple[int, float]:
+        v = np.where(frames, values, -np.inf)
+        k = int(np.argmax(v))
+        return k, float(v[k])
+
+    k_mb, out_mb = worst(dist_mb)
+    k_c, out_c = worst(dist_c)
+    allowed, allowed_mb = -th.zmp_margin_min_m, -th.multibody_zmp_margin_min_m
+    ok = out_mb <= allowed_mb and out_c <= allowed
+    if out_c - allowed >= out_mb - allowed_mb:
+        which, k, value = "centroidal ZMP of the stored com_pos", k_c, out_c
+    else:
+        which, k, value = "multibody ZMP (mj_inverse)", k_mb, out_mb
+        allowed = allowed_mb
+    where = "no foot supports" if not np.isfinite(value) else (
+        f"{value * 1e3:.1f} mm outside" if value > 0 else f"only {-value * 1e3:.1f} mm inside")
+    out.append(CheckResult("zmp_support", STAGE, bool(ok), {
+        "zmp_margin_min_m": -out_mb, "com_zmp_margin_min_m": -out_c,
+        "frame": k, "planned_zmp_error_max_m": float(np.linalg.norm(zmp_mb - motion.zmp, axis=1)[frames].max()),
+    }, "" if ok else f"{which} is {where} the support polygon at frame {k} (t = {k / motion.fps:.3f} s; "
+                     f"required margin {-allowed * 1e3:.1f} mm)"))
+
+    fz = force[:, 2]
+    ratio = np.linalg.norm(force[:, :2], axis=1) / np.maximum(fz, 1e-9)
+    ratio = np.where(fz > 0, ratio, np.inf)
+    k, value = worst(ratio)
+    ok = value <= th.friction_coefficient
+    out.append(CheckResult("friction_cone", STAGE, bool(ok), {"friction_ratio_max": value, "frame": k},
+                           "" if ok else f"needs a friction coefficient of {value:.2f} at frame {k} "
+                                         f"(floor {th.friction_coefficient:.2f})"))
+
+    k, value = worst(-fz / weight)
+    value = -value
+    ok = value >= th.normal_force_min_frac
+    out.append(CheckResult("unilateral_contact", STAGE, bool(ok), {"normal_force_min_frac": value, "frame": k},
+                           "" if ok else f"the feet must pull on the floor at frame {k}: vertical force "
+                                         f"{value:.2f} x body weight (minimum {th.normal_force_min_frac:.2f})"))
+    return out

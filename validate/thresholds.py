@@ -1,0 +1,189 @@
+"""Thresholds of every validation check, loaded from YAML and validated on load.
+
+The defaults are ``validate/thresholds.yaml`` (shipped as package data). A user
+file passed with ``--thresholds`` has the same layout and may set any subset of
+keys; unknown sections or keys, and values of the wrong type, raise
+:class:`~validate.errors.ThresholdError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validate.errors import ThresholdError
+
+__all__ = ["DEFAULT_PATH", "Kinematic", "Dynamic", "Physics", "Thresholds", "load_thresholds"]
+
+DEFAULT_PATH = Path(__file__).with_name("thresholds.yaml")
+"""The default thresholds file."""
+
+
+@dataclass(frozen=True)
+class Kinematic:
+    """Kinematic replay thresholds (see ``thresholds.yaml`` for each key's meaning)."""
+
+    sole_penetration_max_m: float = 0.002
+    body_floor_penetration_max_m: float = 0.0
+    self_collision_depth_max_m: float = 0.002
+    joint_limit_tolerance_rad: float = 0.001
+    joint_velocity_limit_frac: float = 1.0
+    knee_bend_min_rad: float = 0.0
+    stance_height_max_m: float = 0.004
+    stance_vertical_speed_max_m_s: float = 0.05
+    stance_slip_max_m: float = 0.005
+    swing_clearance_min_m: float = 0.01
+    root_rotation_step_max_rad: float = 0.25
+    root_rotation_jump_max_rad: float = 0.05
+    root_teleport_max_m: float = 0.01
+    feet_agreement_max_m: float = 0.002
+    com_agreement_max_m: float = 0.01
+    contact_mismatch_max_frac: float = 0.05
+    contact_switch_tolerance_frames: int = 2
+    fps_velocity_ratio_tolerance: float = 0.1
+    fps_velocity_rms_rel_max: float = 0.1
+
+
+@dataclass(frozen=True)
+class Dynamic:
+    """Dynamic consistency thresholds."""
+
+    friction_coefficient: float = 0.8
+    zmp_margin_min_m: float = -0.005
+    multibody_zmp_margin_min_m: float = -0.025
+    support_height_max_m: float = 0.004
+    support_switch_tolerance_frames: int = 1
+    normal_force_min_frac: float = 0.0
+    end_frames_skipped: int = 2
+
+
+@dataclass(frozen=True)
+class Physics:
+    """Physics replay thresholds."""
+
+    enabled: bool = True
+    duration_s: float = 10.0
+    fall_height_frac: float = 0.6
+    fall_tilt_max_deg: float = 45.0
+    assist_frequency_hz: float = 2.0
+    assist_damping_ratio: float = 1.0
+    assist_force_mean_max_pct: float = 10.0
+    contact_height_max_m: float = 0.006
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """All thresholds, one section per stage."""
+
+    kinematic: Kinematic = field(default_factory=Kinematic)
+    dynamic: Dynamic = field(default_factory=Dynamic)
+    physics: Physics = field(default_factory=Physics)
+    robots: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    source: tuple[str, ...] = ()
+
+    def for_robot(self, name: str) -> "Thresholds":
+        """These thresholds with the ``robots.<name>`` overrides applied (if any)."""
+        overrides = self.robots.get(name)
+        if not overrides:
+            return self
+        sections = {sec: dataclasses.replace(getattr(self, sec), **values) for sec, values in overrides.items()}
+        return dataclasses.replace(self, **sections, robots={})
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain nested dict (sections -> keys -> values), for reports."""
+        return {name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS}
+
+
+_SECTIONS: dict[str, type] = {"kinematic": Kinematic, "dynamic": Dynamic, "physics": Physics}
+# Keys that may be negative; every other number must be >= 0.
+_SIGNED = {"zmp_margin_min_m", "multibody_zmp_margin_min_m", "knee_bend_min_rad"}
+
+
+def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
+    where = f"{path}: key '{key}'"
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ThresholdError(f"{where}: {value!r} ({type(value).__name__}), expected true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ThresholdError(f"{where}: {value!r} ({type(value).__name__}), expected a number" + (" (whole)" if kind is int else ""))
+    if kind is int:
+        if not float(value).is_integer():
+            raise ThresholdError(f"{where}: {value!r}, expected a whole number")
+        value = int(value)
+    else:
+        value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ThresholdError(f"{where}: {value!r}, expected a finite number")
+    if value < 0 and key.rsplit(".", 1)[-1] not in _SIGNED:
+        raise ThresholdError(f"{where}: {value!r}, expected a value >= 0")
+    return value
+
+
+def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bool = True) -> Thresholds:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ThresholdError(f"{path}: top level is {type(data).__name__}, expected a mapping of sections "
+                             f"{sorted(_SECTIONS)}")
+    sections: dict[str, Any] = {}
+    robots = {k: dict(v) for k, v in base.robots.items()}
+    for name, values in data.items():
+        if name == "robots":
+            if not isinstance(values, dict):
+                raise ThresholdError(f"{path}: key 'robots': {type(values).__name__}, expected a mapping of "
+                                     "robot name -> sections")
+            for robot, override in values.items():
+                checked = _apply(Thresholds(), path, override, prefix=f"robots.{robot}.", nested=False)
+                merged = robots.setdefault(str(robot), {})
+                for sec in _SECTIONS:
+                    keys = (override or {}).get(sec) or {}
+                    merged.setdefault(sec, {}).update({k: getattr(getattr(checked, sec), k) for k in keys})
+            continue
+        if name not in _SECTIONS:
+            allowed = sorted(_SECTIONS) + (["robots"] if nested else [])
+            raise ThresholdError(f"{path}: key '{prefix}{name}': unknown section, expected one of {allowed}")
+        if not isinstance(values, dict):
+            raise ThresholdError(f"{path}: key '{prefix}{name}': {type(values).__name__}, expected a mapping")
+        cls = _SECTIONS[name]
+        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        changes = {}
+        for key, value in values.items():
+            if key not in kinds:
+                raise ThresholdError(
+                    f"{path}: key '{prefix}{name}.{key}': unknown threshold, expected one of {sorted(kinds)}"
+                )
+            kind = {"float": float, "int": int, "bool": bool}[str(kinds[key])]
+            changes[key] = _coerce(path, f"{prefix}{name}.{key}", value, kind)
+        sections[name] = dataclasses.replace(getattr(base, name), **changes)
+    return dataclasses.replace(base, **sections, robots={k: v for k, v in robots.items() if any(v.values())},
+                               source=base.source + (str(path),))
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ThresholdError(f"{path}: cannot read thresholds file ({exc.strerror or exc})") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ThresholdError(f"{path}: not valid YAML ({exc})") from exc
+
+
+def load_thresholds(path: str | Path | None = None) -> Thresholds:
+    """Load the default thresholds, then apply ``path`` (a partial override) if given.
+
+    Raises:
+        ThresholdError: Unreadable file, unknown section or key, wrong type, or a
+            negative value where only >= 0 makes sense.
+    """
+    thresholds = _apply(Thresholds(), DEFAULT_PATH, _read(DEFAULT_PATH))
+    if path is not None:
+        path = Path(path)
+        thresholds = _apply(thresholds, path, _read(path))
+    return thresholds
