@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask scheduler address (default: start a local cluster of -j workers)")
     p.add_argument("--strict", action="store_true", help="exit with 1 if any motion failed")
+    p.add_argument("--preview", action="store_true",
+                   help="afterwards, play the first generated clip in meshcat (127.0.0.1; prints the URL)")
+    p.add_argument("--preview-html", type=Path, default=None, metavar="OUT.html",
+                   help="afterwards, write the first generated clip as a self-contained HTML animation")
     return p
 
 
@@ -149,6 +153,11 @@ def run(args: argparse.Namespace) -> int:
     _summary(result, args.output)
     if result.count("ok") == 0:
         return 1
+    if args.preview or args.preview_html is not None:
+        from viz import preview_first
+
+        shown = preview_first(args.output, html=args.preview_html)
+        print(f"previewed {shown.name}", file=sys.stderr)
     if args.strict and result.count("failed"):
         return 1
     return 0

@@ -93,3 +93,18 @@ def test_entry_point_runs(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "index.json").exists()
+
+
+def test_preview_html_of_the_first_clip(tmp_path):
+    out = tmp_path / "out"
+    page = tmp_path / "first.html"
+    assert main(["-n", "2", "-o", str(out), "-l", "1", "--preview-html", str(page)]) == 0
+    import base64
+    import re
+
+    import umsgpack
+
+    blobs = re.findall(r'data:application/octet-binary;base64,([A-Za-z0-9+/=]+)"', page.read_text())
+    paths = {umsgpack.unpackb(base64.b64decode(b)).get("path", "") for b in blobs}
+    assert any("left_foot" in p for p in paths), sorted(paths)[:10]  # the robot's links are in the scene
+    assert any("footstep" in p for p in paths), sorted(paths)[:10]

@@ -88,8 +88,8 @@ class MiniBipedDimensions:
             "antenna": (-90.0, 90.0),
         }
     )
-    effort: float = 1.2
-    """Joint effort limit (N m), hobby serial-bus servo class."""
+    effort: float = 2.0
+    """Joint effort limit (N m), 12 V serial-bus servo class."""
     velocity: float = 20.0
     """Joint velocity limit (rad/s): fast ~1 N m servo class. The presets peak at about 18 rad/s in
     the swing knee (a 0.17 s swing moving the foot 0.1 m)."""
