@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gait_generator import errors
 from gait_generator.errors import (
     CommandError,
     GaitGeneratorError,
@@ -21,17 +22,7 @@ from gait_generator.errors import (
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "generate",
-    "GaitGeneratorError",
-    "PresetError",
-    "CommandError",
-    "RobotSpecError",
-    "MotionFormatError",
-    "PlanningError",
-    "OutputError",
-    "__version__",
-]
+__all__ = ["generate", "__version__", *errors.__all__]
 
 if TYPE_CHECKING:
     from gait_generator.pipeline import generate

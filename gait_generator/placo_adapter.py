@@ -131,38 +131,30 @@ class PoseFrames:
 
 
 @dataclass(frozen=True)
-class KeypointState:
-    """Robot state after a keypoint IK solve, and how far it is from the targets.
+class KeypointState(IKState):
+    """:class:`IKState` after a keypoint IK solve, with how far it is from the targets.
 
     Attributes:
-        root_pos: (3,) floating-base position, world (m).
-        root_quat: (4,) floating-base orientation, world, xyzw.
-        joints: (J,) joint angles in ``Robot.joint_names`` order (rad).
-        left: (3,) left sole centre, world (m).
-        right: (3,) right sole centre, world (m).
-        com: (3,) CoM, world (m).
         foot_error: Largest sole position error of the two feet (m).
         foot_angle_error: Largest sole orientation error of the two feet (rad).
         trunk_error: Trunk position error (m).
         trunk_angle_error: Trunk orientation error (rad).
-        iterations: IK iterations used.
     """
 
-    root_pos: np.ndarray
-    root_quat: np.ndarray
-    joints: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    com: np.ndarray
-    foot_error: float
-    foot_angle_error: float
-    trunk_error: float
-    trunk_angle_error: float
-    iterations: int
+    foot_error: float = 0.0
+    foot_angle_error: float = 0.0
+    trunk_error: float = 0.0
+    trunk_angle_error: float = 0.0
 
 
 def _rot_err(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(pinocchio.log3(a.T @ b)))
+
+
+def _feet_error(tl: np.ndarray, tr: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[float, float]:
+    """Largest sole position (m) and orientation (rad) error of the two feet."""
+    pos = max(np.linalg.norm(tl[:3, 3] - left[:3, 3]), np.linalg.norm(tr[:3, 3] - right[:3, 3]))
+    return float(pos), max(_rot_err(tl[:3, :3], left[:3, :3]), _rot_err(tr[:3, :3], right[:3, :3]))
 
 
 class PlacoSession:
@@ -379,26 +371,28 @@ class PlacoSession:
             except Exception as exc:
                 raise PlanningError(f"placo IK solver failed: {exc}") from exc
             m.update_kinematics()
-            tl, tr = m.get_T_world_left(), m.get_T_world_right()
-            pos = max(np.linalg.norm(tl[:3, 3] - left[:3, 3]), np.linalg.norm(tr[:3, 3] - right[:3, 3]))
-            ang = max(_rot_err(tl[:3, :3], left[:3, :3]), _rot_err(tr[:3, :3], right[:3, :3]))
+            pos, ang = _feet_error(m.get_T_world_left(), m.get_T_world_right(), left, right)
             cerr = float(np.linalg.norm(m.com_world() - com))
             err = (pos, ang, cerr)
             if pos < position_tol and cerr < position_tol and ang < angle_tol:
-                q = m.state.q
-                return IKState(
-                    root_pos=np.array(q[:3]),
-                    root_quat=np.array(q[3:7]),
-                    joints=np.array(q[self._q_index]),
-                    left=np.array(tl[:3, 3]),
-                    right=np.array(tr[:3, 3]),
-                    com=np.array(m.com_world()),
-                    iterations=it,
-                )
+                return IKState(**self._state_fields(), iterations=it)
         raise PlanningError(
             f"IK did not converge in {max_iterations} iterations: foot error {err[0]:.2e} m, "
             f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m (targets may be out of reach or past joint limits)"
         )
+
+    def _state_fields(self) -> dict[str, np.ndarray]:
+        """The current state as :class:`IKState` fields (xyzw root quaternion, joints by name)."""
+        m = self._model
+        q = np.array(m.state.q)
+        return {
+            "root_pos": q[:3],
+            "root_quat": q[3:7],
+            "joints": q[self._q_index],
+            "left": np.array(m.get_T_world_left())[:3, 3],
+            "right": np.array(m.get_T_world_right())[:3, 3],
+            "com": np.array(m.com_world()),
+        }
 
     def knee_angles(self) -> tuple[float, float]:
         """Current (left, right) knee angles (rad)."""
@@ -556,25 +550,17 @@ class PlacoSession:
             q = np.array(m.state.q)
             step = float(np.abs(q[7:] - q_prev[7:]).max())
             q_prev = q
-            tl, tr = np.array(m.get_T_world_left()), np.array(m.get_T_world_right())
-            pos = max(np.linalg.norm(tl[:3, 3] - left[:3, 3]), np.linalg.norm(tr[:3, 3] - right[:3, 3]))
-            ang = max(_rot_err(tl[:3, :3], left[:3, :3]), _rot_err(tr[:3, :3], right[:3, :3]))
+            pos, ang = _feet_error(m.get_T_world_left(), m.get_T_world_right(), left, right)
             if pos < position_tol and ang < angle_tol and step < step_tol:
                 break
         tt = np.array(m.get_T_world_frame("trunk"))
-        q = np.array(m.state.q)
         return KeypointState(
-            root_pos=q[:3],
-            root_quat=q[3:7],
-            joints=q[self._q_index],
-            left=tl[:3, 3],
-            right=tr[:3, 3],
-            com=np.array(m.com_world()),
+            **self._state_fields(),
+            iterations=it,
             foot_error=float(pos),
             foot_angle_error=float(ang),
             trunk_error=float(np.linalg.norm(tt[:3, 3] - trunk[:3, 3])),
             trunk_angle_error=_rot_err(tt[:3, :3], trunk[:3, :3]),
-            iterations=it,
         )
 
 
