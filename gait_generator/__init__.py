@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gait_generator import errors
 from gait_generator.errors import (
     CommandError,
     GaitGeneratorError,
@@ -17,12 +16,24 @@ from gait_generator.errors import (
     OutputError,
     PlanningError,
     PresetError,
+    RetargetError,
     RobotSpecError,
 )
 
 __version__ = "0.1.0"
 
-__all__ = ["generate", "__version__", *errors.__all__]
+__all__ = [
+    "generate",
+    "GaitGeneratorError",
+    "PresetError",
+    "CommandError",
+    "RobotSpecError",
+    "MotionFormatError",
+    "PlanningError",
+    "OutputError",
+    "RetargetError",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from gait_generator.pipeline import generate
