@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--robot", required=True,
                    help=f"target robot ({', '.join(list_robots())}) or a robot spec .yaml")
     p.add_argument("--format", required=True, choices=FORMATS, help="consumer format")
-    p.add_argument("--fps", type=float, default=None, help="resample to this rate (frames/s); default: keep")
+    p.add_argument("--fps", type=float, default=None, help="resample to this rate (frames/s); default: keep (mjlab: 50, its env step rate)")
     p.add_argument("--loop", choices=LOOP_MODES, default="wrap",
                    help="wrap: looping clips loop where the consumer can do it exactly; clamp: play once")
     p.add_argument("--weights", choices=WEIGHTINGS, default="uniform",

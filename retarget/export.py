@@ -2,8 +2,9 @@
 
 Output is a directory ``out``: one file per motion (named after the source
 file), a format-specific extra (MimicKit: ``dataset.yaml`` and the ``char_file``
-``<robot>.xml``) and ``manifest.json`` (what was written, from which source,
-the loop choice and the weight). Everything is written into a temporary
+``<robot>.xml``; mjlab: ``<robot>_mjlab.yaml`` with the body and joint names)
+and ``manifest.json`` (what was written, from which source, the loop choice and
+the weight). Everything is written into a temporary
 directory next to ``out`` which is renamed into place only when all of it
 succeeded: on any error ``out`` is left exactly as it was.
 """
@@ -26,7 +27,7 @@ from gait_generator.errors import GaitGeneratorError, OutputError, RetargetError
 from motions import Motion, load
 from motions.storage import to_bytes
 from motions.atomic import atomic_write_bytes, atomic_write_text
-from retarget import awd, gmr, mimickit
+from retarget import awd, gmr, mimickit, mjlab
 from retarget.mapping import JointMapping, mimickit_dof_names, resolve_mapping
 from retarget.resample import resample
 from retarget.sources import collect_sources
@@ -35,14 +36,16 @@ from robots.mjcf import mjcf_xml
 
 __all__ = ["FORMATS", "LOOP_MODES", "WEIGHTINGS", "MANIFEST_NAME", "retarget", "motion_weights"]
 
-FORMATS = ("mimickit", "awd", "gmr", "motion")
+FORMATS = ("mimickit", "awd", "gmr", "mjlab", "motion")
 """Output formats, the choices of ``--format`` (``motion``: this project's own ``.npz``)."""
 LOOP_MODES = ("wrap", "clamp")
 """``wrap``: looping clips loop in the consumer where it can do so exactly; ``clamp``: play once."""
 WEIGHTINGS = ("uniform", "balanced")
 """Clip weights: equal, or equal total weight per occupied command cell (both sum to 1)."""
 MANIFEST_NAME = "manifest.json"
-_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl", "motion": ".npz"}
+DEFAULT_FPS = {"mjlab": 50.0}
+"""Rate a format is resampled to when no ``fps`` is given: mjlab plays one frame per 50 Hz env step."""
+_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl", "mjlab": ".npz", "motion": ".npz"}
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -126,7 +129,8 @@ def retarget(
             it is empty or a previous retarget output).
         robot: Target robot name or spec file.
         format: One of :data:`FORMATS`.
-        fps: Resample to this rate first (see :mod:`retarget.resample`); None keeps it.
+        fps: Resample to this rate first (see :mod:`retarget.resample`); None keeps it,
+            except for formats with a :data:`DEFAULT_FPS` (mjlab: 50).
         loop: One of :data:`LOOP_MODES`.
         weights: One of :data:`WEIGHTINGS`.
         mapping: Mapping table; default ``robots/<robot>/mappings/<source robot>.yaml``
@@ -156,6 +160,7 @@ def retarget(
     errors: list[dict[str, Any] | None] = [None] * len(motions)
     if from_robot is not None:
         motions, errors = _transfer_all(files, motions, load_robot(from_robot), target)
+    fps = DEFAULT_FPS.get(format) if fps is None else fps
     if fps is not None:
         motions = [resample(m, fps) for m in motions]
     clip_weights = motion_weights(motions, target, weights)
@@ -182,6 +187,9 @@ def retarget(
                 elif format == "gmr":
                     clip, note = gmr.gmr_clip(motion, table, target)
                     data, frames = gmr.dumps(clip), len(clip["root_pos"])
+                elif format == "mjlab":
+                    arrays, note = mjlab.mjlab_clip(motion, table, target)
+                    data, frames = mjlab.dumps(arrays), len(arrays["joint_pos"])
                 else:
                     data, frames, note = _motion_bytes(motion, table, target), motion.num_frames, "motion file"
             except GaitGeneratorError as exc:
@@ -204,6 +212,9 @@ def retarget(
             atomic_write_text(stage / char, mimickit.mimickit_char_xml(xml))
             dataset = {"motions": [{"file": str(out_path / e["file"]), "weight": e["weight"]} for e in entries]}
             atomic_write_text(stage / "dataset.yaml", yaml.safe_dump(dataset, sort_keys=False))
+        if format == "mjlab":
+            config = mjlab.sidecar(target, entries)
+            atomic_write_text(stage / mjlab.sidecar_name(target), yaml.safe_dump(config, sort_keys=False))
         manifest = {
             "format": format,
             "robot": target.name,

@@ -285,11 +285,11 @@ def test_corrupt_motion_aborts_and_leaves_out_untouched(clips, tmp_path):
 
 
 def test_wrong_format_name_lists_the_choices(clips, tmp_path, capsys):
-    with pytest.raises(ValueError, match=r"'bvh'.*\['mimickit', 'awd', 'gmr', 'motion'\]"):
+    with pytest.raises(ValueError, match=r"'bvh'.*\['mimickit', 'awd', 'gmr', 'mjlab', 'motion'\]"):
         retarget(clips, tmp_path / "o", robot=ROBOT, format="bvh")
     with pytest.raises(SystemExit) as exc:
         main([str(clips), "-o", str(tmp_path / "o"), "--robot", ROBOT, "--format", "bvh"])
-    assert exc.value.code == 2 and "choose from 'mimickit', 'awd', 'gmr', 'motion'" in capsys.readouterr().err
+    assert exc.value.code == 2 and "choose from 'mimickit', 'awd', 'gmr', 'mjlab', 'motion'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
