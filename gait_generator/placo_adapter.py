@@ -239,14 +239,7 @@ class PlacoSession:
         Raises:
             PlanningError: placo fails, or a knee ends up bent the wrong way.
         """
-        placo.seed(int(seed) & 0xFFFFFFFF)
-        pinocchio.seed(int(seed) & 0xFFFFFFFF)
-        m = self._model
-        m.reset()
-        spec = self.robot.spec
-        for name in self.robot.joint_names:
-            m.set_joint(name, spec.initial_posture.get(name, spec.default_posture.get(name, 0.0)))
-        m.update_kinematics()
+        m = self._bent_knee_start(seed)
         self._configure_tasks_for_standing()
         try:
             self._tasks.reach_initial_pose(
@@ -261,6 +254,18 @@ class PlacoSession:
         m.update_kinematics()
         self._configure_tasks_for_walking()
         self.check_knees()
+
+    def _bent_knee_start(self, seed: int) -> "placo.HumanoidRobot":
+        """Seed placo and pinocchio, and put every joint at its initial (else default) posture."""
+        placo.seed(int(seed) & 0xFFFFFFFF)
+        pinocchio.seed(int(seed) & 0xFFFFFFFF)
+        m = self._model
+        m.reset()
+        spec = self.robot.spec
+        for name in self.robot.joint_names:
+            m.set_joint(name, spec.initial_posture.get(name, spec.default_posture.get(name, 0.0)))
+        m.update_kinematics()
+        return m
 
     def _configure_tasks_for_standing(self) -> None:
         t = self._tasks
@@ -487,14 +492,7 @@ class PlacoSession:
         The warm start of the first :meth:`solve_keypoints` of a clip; seeds placo
         and pinocchio so the result is reproducible.
         """
-        placo.seed(int(seed) & 0xFFFFFFFF)
-        pinocchio.seed(int(seed) & 0xFFFFFFFF)
-        m = self._model
-        m.reset()
-        spec = self.robot.spec
-        for name in self.robot.joint_names:
-            m.set_joint(name, spec.initial_posture.get(name, spec.default_posture.get(name, 0.0)))
-        m.update_kinematics()
+        m = self._bent_knee_start(seed)
         m.set_T_world_frame("trunk", np.asarray(trunk, dtype=float))
         m.update_kinematics()
 
