@@ -16,7 +16,7 @@ from gait_generator.errors import PlanningError
 from gait_generator.placo_adapter import PlacoPlan, SupportPhase
 from gait_generator.timing import StepTiming
 
-__all__ = ["SteadyCycle", "find_steady_cycle", "close_cycle", "planar_offset"]
+__all__ = ["SteadyCycle", "find_steady_cycle", "close_cycle", "planar_offset", "periodic_com_shift"]
 
 PERIODICITY_TOLERANCE = 1e-3
 """Largest CoM periodicity error (m) accepted before ramp closing; above it the plan has not settled."""
@@ -112,3 +112,35 @@ def planar_offset(transform: np.ndarray) -> tuple[np.ndarray, float]:
     yaw = float(np.arctan2(transform[1, 0], transform[0, 0]))
     pos = np.array([transform[0, 3], transform[1, 3], 0.0])
     return pos, yaw
+
+
+def periodic_com_shift(zmp_shift: np.ndarray, omega: float, fps: float, yaw: float) -> np.ndarray:
+    """CoM offset that moves the ZMP of a cycle by ``zmp_shift``, under the LIPM.
+
+    Solves ``d - d'' / omega^2 = zmp_shift`` over one cycle of N frames with the
+    cycle's own boundary condition: frame N is frame 0 turned by the cycle's yaw
+    (``d_N = R d_0``, ``d_-1 = R^T d_N-1``), by central differences at ``fps``.
+
+    Args:
+        zmp_shift: (N, 2) wanted ZMP change at frames 0..N-1 (world x, y; m).
+        omega: LIPM natural frequency ``sqrt(g / com_height)`` (1/s).
+        fps: Frame rate (Hz).
+        yaw: Yaw of the cycle offset (rad).
+
+    Returns:
+        (N + 1, 2) CoM offset at frames 0..N (frame N is the next cycle's frame 0).
+    """
+    n = len(zmp_shift)
+    a = (fps / omega) ** 2
+    c, s = np.cos(yaw), np.sin(yaw)
+    rot = np.array([[c, -s], [s, c]])
+    m = np.zeros((2 * n, 2 * n))
+    eye = np.eye(2)
+    for k in range(n):
+        rows = slice(2 * k, 2 * k + 2)
+        m[rows, rows] += (1.0 + 2.0 * a) * eye
+        nxt, prv = (k + 1) % n, (k - 1) % n
+        m[rows, 2 * nxt : 2 * nxt + 2] -= a * (rot if k == n - 1 else eye)
+        m[rows, 2 * prv : 2 * prv + 2] -= a * (rot.T if k == 0 else eye)
+    d = np.linalg.solve(m, zmp_shift.reshape(-1)).reshape(n, 2)
+    return np.vstack([d, d[:1] @ rot.T])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gait_generator import __version__
-from gait_generator.cycle import close_cycle, find_steady_cycle, planar_offset
+from gait_generator.cycle import close_cycle, find_steady_cycle, periodic_com_shift, planar_offset
 from gait_generator.errors import CommandError, PlanningError
 from gait_generator.placo_adapter import (
     PLACO_VERSION,
@@ -43,6 +43,11 @@ IK_ANGLE_TOL = 1e-3
 """Foot orientation tolerance of the IK (rad)."""
 _FIRST_FRAME_ITERATIONS = 200
 _FRAME_ITERATIONS = 30
+ZMP_ITERATIONS = 4
+"""Largest number of CoM corrections for the whole-body ZMP."""
+ZMP_TOL = 1e-3
+"""Whole-body ZMP error (m) below which the CoM correction stops."""
+GRAVITY = 9.81
 _LOOP_CLOSURE_TOL = 1e-3
 """Largest joint mismatch (rad) between a cycle's frame 0 and the IK of the next cycle's frame 0."""
 
@@ -94,6 +99,41 @@ def _solve_run(s: PlacoSession, robot: Robot, left, right, com, trunk, first_ite
                 raise PlanningError(f"knee '{knee}' flipped to {angle:.4f} rad during IK")
         states.append(state)
     return states
+
+
+def _multibody_zmp(s: PlacoSession, states: list[IKState], offset: np.ndarray, fps: float) -> np.ndarray:
+    """Whole-body ZMP (N, 2) of a cycle given its N + 1 solved frames (frame N = next cycle's frame 0)."""
+    pos = np.array([st.root_pos for st in states])
+    quat = quat_make_continuous(np.array([st.root_quat for st in states]))
+    joints = np.array([st.joints for st in states])
+    n = len(states) - 1
+    back, ahead = np.linalg.inv(offset), offset
+
+    def move(t: np.ndarray, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        yaw = math.atan2(t[1, 0], t[0, 0])
+        return p @ t[:3, :3].T + t[:3, 3], quat_multiply(quat_from_yaw(np.full(len(q), yaw)), q)
+
+    before = move(back, pos[n - 2 : n], quat[n - 2 : n])
+    after = move(ahead, pos[1:2], quat[1:2])
+    return s.multibody_zmp(
+        np.concatenate([before[0], pos, after[0]]),
+        quat_make_continuous(np.concatenate([before[1], quat, after[1]])),
+        np.concatenate([joints[n - 2 : n], joints, joints[1:2]]),
+        fps,
+    )
+
+
+def _prefix_shift(shift: np.ndarray, frames: int, yaw: float) -> np.ndarray:
+    """CoM shift (frames, 2) for a standing start: the cycle's shift continued backwards, faded in from 0."""
+    n = len(shift) - 1
+    k = np.arange(frames)
+    back = (frames - k + n - 1) // n  # cycles between frame k and the first steady cycle
+    phase = (k - frames) % n
+    c, s_ = np.cos(-back * yaw), np.sin(-back * yaw)
+    d = shift[phase]
+    turned = np.column_stack([c * d[:, 0] - s_ * d[:, 1], s_ * d[:, 0] + c * d[:, 1]])
+    r = k / max(frames, 1)
+    return turned * (r**3 * (10 - 15 * r + 6 * r**2))[:, None]
 
 
 def _smooth_swings(plan: PlacoPlan, phases: list[SupportPhase], times: np.ndarray, samples: PlanSamples,
@@ -275,21 +315,35 @@ def generate(
     com = close_cycle(targets.com, cyc.offset)
     zmp = close_cycle(np.column_stack([targets.zmp, np.zeros(n + 1)]), cyc.offset)[:, :2]
 
+    # Steady cycle: solve the IK, then shift the CoM until the whole-body ZMP (swinging
+    # legs included) follows the planned ZMP; placo's LIPM plan ignores leg momentum.
+    stance = targets.left[0] if cyc.phases[0].side == "left" else targets.right[0]
+    omega = math.sqrt(GRAVITY / pre.com_height)
+    yaw = planar_offset(cyc.offset)[1]
+    shift = np.zeros((n + 1, 2))
+    for iteration in range(ZMP_ITERATIONS + 1):
+        com_c = com + np.column_stack([shift, np.zeros(n + 1)])
+        s.move_base_to(stance, cyc.phases[0].side)
+        states = _solve_run(s, rob, targets.left, targets.right, com_c, targets.trunk, _FIRST_FRAME_ITERATIONS)
+        zmp_error = _multibody_zmp(s, states, cyc.offset, timing.fps) - zmp[:n]
+        residual = float(np.linalg.norm(zmp_error, axis=1).max())
+        if residual < ZMP_TOL or iteration == ZMP_ITERATIONS:
+            break
+        shift += periodic_com_shift(-zmp_error, omega, timing.fps, yaw)
+
     prefix_frames = round(cyc.t_start * timing.fps) if with_start else 0
     if with_start:
         pre_times = np.arange(prefix_frames) / timing.fps
         pt = plan.sample(pre_times)
         _smooth_swings(plan, phases, pre_times, pt, pre)
-        left = np.concatenate([pt.left, targets.left])
-        right = np.concatenate([pt.right, targets.right])
-        com_all = np.concatenate([pt.com, com])
-        trunk = np.concatenate([pt.trunk, targets.trunk])
+        pre_com = pt.com + np.column_stack([_prefix_shift(shift, prefix_frames, yaw), np.zeros(prefix_frames)])
+        com_all = np.concatenate([pre_com, com_c])
+        s.reset(seed)
+        states = _solve_run(s, rob, np.concatenate([pt.left, targets.left]), np.concatenate([pt.right, targets.right]),
+                            com_all, np.concatenate([pt.trunk, targets.trunk]), _FIRST_FRAME_ITERATIONS)
         zmp_all = np.concatenate([pt.zmp, zmp])
     else:
-        s.move_base_to(targets.left[0] if cyc.phases[0].side == "left" else targets.right[0],
-                       cyc.phases[0].side)
-        left, right, com_all, trunk, zmp_all = targets.left, targets.right, com, targets.trunk, zmp
-    states = _solve_run(s, rob, left, right, com_all, trunk, _FIRST_FRAME_ITERATIONS)
+        com_all, zmp_all = com_c, zmp
     frames = _Frames.from_states(states, com_all, zmp_all)
 
     closure = float(np.abs(frames.joints[-1] - frames.joints[prefix_frames]).max())
@@ -349,6 +403,9 @@ def generate(
         "periodicity_error": cyc.periodicity_error,
         "loop_closure_joint_error": closure,
         "ik_iterations_per_frame": frames.iterations / len(states),
+        "zmp_correction_iterations": iteration,
+        "multibody_zmp_error_max": residual,
+        "com_shift_max": float(np.linalg.norm(shift, axis=1).max()),
         "ik_frames_solved": len(states),
         "start_frames": prefix_frames,
     }

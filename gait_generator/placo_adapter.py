@@ -399,6 +399,46 @@ class PlacoSession:
             "com": np.array(m.com_world()),
         }
 
+    def multibody_zmp(self, root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray, fps: float,
+                      gravity: float = 9.81) -> np.ndarray:
+        """Whole-body ZMP on the floor from the centroidal dynamics of a state sequence.
+
+        Velocities and momentum rates are central differences on the configuration
+        manifold, so the result covers frames 2 .. T-3 of the input.
+
+        Args:
+            root_pos: (T, 3) floating-base positions, world (m).
+            root_quat: (T, 4) floating-base orientations, world, xyzw.
+            joints: (T, J) joint angles in ``Robot.joint_names`` order (rad).
+            fps: Frame rate of the sequence (Hz).
+            gravity: Gravity magnitude (m/s^2).
+
+        Returns:
+            (T - 4, 2) ZMP x, y in the world frame (m).
+        """
+        model = self._model.model
+        data = model.createData()
+        t = len(root_pos)
+        q = np.zeros((t, model.nq))
+        q[:, :3], q[:, 3:7] = root_pos, root_quat
+        q[:, self._q_index] = joints
+        for name, angle in self.robot.posture().items():
+            q[:, self._model.get_joint_offset(name)] = angle
+        mass = pinocchio.computeTotalMass(model)
+        momentum = np.zeros((t, 6))
+        com = np.zeros((t, 3))
+        for k in range(1, t - 1):
+            v = (pinocchio.difference(model, q[k], q[k + 1]) - pinocchio.difference(model, q[k], q[k - 1])) * fps / 2
+            h = pinocchio.computeCentroidalMomentum(model, data, q[k], v)
+            momentum[k] = np.r_[h.linear, h.angular]
+            com[k] = data.com[0]
+        rate = (momentum[3:-1] - momentum[1:-3]) * fps / 2  # frames 2 .. T-3
+        c = com[2:-2]
+        fx, fy, fz = rate[:, 0], rate[:, 1], rate[:, 2] + mass * gravity
+        px = c[:, 0] - (c[:, 2] * fx + rate[:, 4]) / fz
+        py = c[:, 1] - (c[:, 2] * fy - rate[:, 3]) / fz
+        return np.column_stack([px, py])
+
     def knee_angles(self) -> tuple[float, float]:
         """Current (left, right) knee angles (rad)."""
         left, right = self.robot.spec.knees

@@ -37,3 +37,18 @@ def test_planar_offset_round_trip(yaw, x, y):
     pos, got = planar_offset(planar(yaw, x, y))
     assert abs(got - yaw) < 1e-12
     np.testing.assert_allclose(pos, [x, y, 0.0], atol=1e-15)
+
+
+@given(yaw=st.floats(-0.6, 0.6), n=st.integers(8, 60))
+def test_periodic_com_shift_moves_the_lipm_zmp_by_the_request(yaw, n):
+    from gait_generator.cycle import periodic_com_shift
+
+    fps, omega = 60.0, 6.8
+    rng = np.random.default_rng(n)
+    want = rng.normal(scale=0.01, size=(n, 2))
+    d = periodic_com_shift(want, omega, fps, yaw)
+    rot = planar(yaw, 0, 0)[:2, :2]
+    np.testing.assert_allclose(d[n], rot @ d[0], atol=1e-15)
+    ext = np.vstack([d[n - 1 : n] @ rot, d])  # frame -1 is frame N-1 turned back
+    acc = (ext[2:] - 2 * ext[1:-1] + ext[:-2]) * fps**2
+    np.testing.assert_allclose(d[:n] - acc / omega**2, want, atol=1e-12)

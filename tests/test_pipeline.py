@@ -113,3 +113,21 @@ def test_joints_not_driven_hold_their_posture_exactly(robot_name):
     motion = generate(robot=robot_name, dx=0.0, dtheta=0.1, length=1.0)
     for name, angle in robot.posture().items():
         assert np.all(motion.joint(name) == angle), name
+
+
+@pytest.mark.parametrize("robot_name, preset, cmd", [
+    ("mini_biped", "fast", (0.05, 0.01, 0.2)),
+    ("mini_biped", "medium", (0.04, 0.0, 0.0)),
+    ("g1", "medium", (0.1, 0.0, 0.0)),
+])
+def test_whole_body_zmp_follows_the_plan(robot_name, preset, cmd):
+    # Leg momentum would move the ZMP by up to 6 cm (mini_biped) or 20 cm (G1) off the plan;
+    # the CoM correction brings MuJoCo's inverse dynamics back onto it.
+    from validate.dynamic import ground_wrench, multibody_zmp
+    from validate.trace import robot_model, trace_motion
+
+    motion = generate(robot=robot_name, preset=preset, dx=cmd[0], dy=cmd[1], dtheta=cmd[2], length=2.0)
+    assert motion.meta["multibody_zmp_error_max"] < 5e-3
+    trace = trace_motion(motion, robot_model(load_robot(robot_name)))
+    zmp = multibody_zmp(motion.root_pos, *ground_wrench(motion, trace))
+    assert np.linalg.norm(zmp - motion.zmp, axis=1).max() < 0.015

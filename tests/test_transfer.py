@@ -138,7 +138,9 @@ def test_forward_steps_are_scaled_by_the_leg_and_hip_ratios() -> None:
     step_src = np.diff(fs.pos[:, 0])
     step_out = np.diff(ft.pos[:, 0])
     np.testing.assert_allclose(step_out, step_src * metrics["leg_ratio"], rtol=1e-3)
-    np.testing.assert_allclose(ft.pos[:, 1], fs.pos[:, 1] * metrics["width_ratio"], atol=1e-4)
+    # Straight walk: the left-right spacing of consecutive steps scales with hip width (the clip's
+    # origin, the root at frame 0, need not sit exactly on the feet midline).
+    np.testing.assert_allclose(np.diff(ft.pos[:, 1]), np.diff(fs.pos[:, 1]) * metrics["width_ratio"], atol=1e-4)
     np.testing.assert_allclose(ft.yaw, fs.yaw, atol=1e-9)
     # Footsteps are where the stance feet are held (the run still planted at the end has no footstep,
     # as in the source: footsteps list the steps that start inside the clip).

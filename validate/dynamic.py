@@ -4,9 +4,11 @@ The required ground wrench comes from MuJoCo's inverse dynamics of the motion's
 own kinematics with all constraints disabled (:mod:`validate.trace`):
 ``qfrc_inverse[:6]`` is the force (world frame) and the moment about the root
 origin (root frame) that the feet must supply. Its zero-moment point on z = 0 is
-the **multibody ZMP**. The **centroidal ZMP** of the stored ``com_pos`` (point
-mass, ``p = c_xy - c_z * cdd_xy / (cdd_z + g)``) is checked too, so a planned CoM
-that leaves the feet is caught even when the joints are fine.
+the **multibody ZMP**. The **ZMP of the stored ``com_pos``** is checked too, so a
+planned CoM that leaves the feet is caught even when the joints are fine: the
+point-mass ZMP of ``com_pos`` (``p = c_xy - c_z * cdd_xy / (cdd_z + g)``) plus the
+motion's own angular-momentum term (multibody ZMP minus the point-mass ZMP of the
+replayed CoM). For a consistent file it equals the multibody ZMP.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ def multibody_zmp(origin: FloatArray, force: FloatArray, moment: FloatArray) -> 
     return np.stack([px, py], axis=1)
 
 
-def centroidal_zmp(motion: Motion) -> FloatArray:
-    """Point-mass ZMP of the stored ``com_pos`` (T, 2), m, world frame."""
-    com = motion.com_pos
+def centroidal_zmp(motion: Motion, com: FloatArray | None = None) -> FloatArray:
+    """Point-mass ZMP (T, 2) of a CoM trajectory (default the stored ``com_pos``), m, world frame."""
+    com = motion.com_pos if com is None else com
     if motion.num_frames < 3:
         return com[:, :2].copy()
     if motion.loop.looping:
@@ -122,7 +124,7 @@ def dynamic_checks(motion: Motion, rm: RobotModel, trace: Trace, th: Dynamic) ->
     support = support_mask(trace, th)
     force, moment = ground_wrench(motion, trace)
     zmp_mb = multibody_zmp(motion.root_pos, force, moment)
-    zmp_c = centroidal_zmp(motion)
+    zmp_c = centroidal_zmp(motion) + zmp_mb - centroidal_zmp(motion, trace.com)
     dist_mb = support_distance(zmp_mb, support, trace.corners)
     dist_c = support_distance(zmp_c, support, trace.corners)
     weight = rm.mass * GRAVITY
@@ -138,7 +140,7 @@ def dynamic_checks(motion: Motion, rm: RobotModel, trace: Trace, th: Dynamic) ->
     allowed, allowed_mb = -th.zmp_margin_min_m, -th.multibody_zmp_margin_min_m
     ok = out_mb <= allowed_mb and out_c <= allowed
     if out_c - allowed >= out_mb - allowed_mb:
-        which, k, value = "centroidal ZMP of the stored com_pos", k_c, out_c
+        which, k, value = "ZMP of the stored com_pos", k_c, out_c
     else:
         which, k, value = "multibody ZMP (mj_inverse)", k_mb, out_mb
         allowed = allowed_mb
