@@ -33,7 +33,7 @@ def bench_robot(name: str, runs: int, baseline_seconds: float) -> dict:
     t = time.perf_counter()
     generate(robot=name, preset=preset, dx=0.0)  # warm-up: loads the placo model once per process
     first = time.perf_counter() - t
-    times, iterations = [], []
+    times, iterations, passes = [], [], []
     from gait_generator.preset import load_preset
 
     for i in range(runs):
@@ -45,6 +45,7 @@ def bench_robot(name: str, runs: int, baseline_seconds: float) -> dict:
         m = generate(robot=name, preset=preset, dx=cmd[0], dy=cmd[1], dtheta=cmd[2], length=10.0, seed=i)
         times.append(time.perf_counter() - t)
         iterations.append(m.meta["ik_iterations_per_frame"])
+        passes.append(m.meta["zmp_correction_iterations"] + 1)
     median = statistics.median(times)
     result = {
         "robot": name,
@@ -55,7 +56,9 @@ def bench_robot(name: str, runs: int, baseline_seconds: float) -> dict:
         "median_s_per_clip": median,
         "min_s_per_clip": min(times),
         "ik_iterations_per_solved_frame": statistics.mean(iterations),
-        "ik_frames_solved_per_clip": m.meta["ik_frames_solved"],
+        "ik_frames_solved_per_pass": m.meta["ik_frames_solved"],
+        "ik_passes_per_clip": statistics.mean(passes),
+        "multibody_zmp_error_max_m": m.meta["multibody_zmp_error_max"],
         "plans_per_clip": 1,
         "replans_per_clip": 0,
         "planned_steps": PLAN_STEPS,

@@ -45,7 +45,7 @@ _FIRST_FRAME_ITERATIONS = 200
 _FRAME_ITERATIONS = 30
 ZMP_ITERATIONS = 4
 """Largest number of CoM corrections for the whole-body ZMP."""
-ZMP_TOL = 1e-3
+ZMP_TOL = 2.5e-3
 """Whole-body ZMP error (m) below which the CoM correction stops."""
 GRAVITY = 9.81
 _LOOP_CLOSURE_TOL = 1e-3
