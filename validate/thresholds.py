@@ -53,8 +53,8 @@ class Dynamic:
     """Dynamic consistency thresholds."""
 
     friction_coefficient: float = 0.8
-    zmp_margin_min_m: float = -0.005
-    multibody_zmp_margin_min_m: float = -0.025
+    zmp_margin_min_m: float = 0.005
+    multibody_zmp_margin_min_m: float = 0.005
     support_height_max_m: float = 0.004
     support_switch_tolerance_frames: int = 1
     normal_force_min_frac: float = 0.0
