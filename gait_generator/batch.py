@@ -172,10 +172,10 @@ def _backend(backend: str, n_jobs: int, scheduler: str | None) -> Iterator[int]:
         if scheduler is None:
             cluster = stack.enter_context(LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
                                                        host="127.0.0.1", dashboard_address=None))
-            client = stack.enter_context(Client(cluster))
+            stack.enter_context(Client(cluster))
         else:
             try:
-                client = stack.enter_context(Client(scheduler, timeout=30))
+                stack.enter_context(Client(scheduler, timeout=30))
             except OSError as exc:
                 raise GaitGeneratorError(f"cannot connect to the dask scheduler at {scheduler}: {exc}") from exc
         stack.enter_context(joblib.parallel_backend("dask"))

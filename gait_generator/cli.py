@@ -143,9 +143,10 @@ def run(args: argparse.Namespace) -> int:
         n = 10 if args.n is None else args.n
         per_preset = [random_commands(n, _ranges(args, p.command_range), args.seed) for p in presets]
     jobs = make_jobs(list(zip(names, sources)), per_preset, args.seed)
+    timings = [snap_timing(preset, args.fps) for preset in presets]  # checks --fps before anything is written
     _prepare_output(args.output)
-    for preset in presets:
-        print(f"{preset.name}: {snap_timing(preset, args.fps).describe()}", file=sys.stderr)
+    for preset, timing in zip(presets, timings):
+        print(f"{preset.name}: {timing.describe()}", file=sys.stderr)
     settings = BatchSettings(robot=args.robot, output=args.output, length=args.length, fps=args.fps,
                              with_start=args.with_start)
     result = run_batch(jobs, {p.name: p for p in presets}, robot.name, settings, n_jobs=args.jobs,

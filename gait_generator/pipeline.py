@@ -93,10 +93,6 @@ def _solve_run(s: PlacoSession, robot: Robot, left, right, com, trunk, first_ite
                             first_iterations if k == 0 else _FRAME_ITERATIONS, IK_POSITION_TOL, IK_ANGLE_TOL)
         except PlanningError as exc:
             raise PlanningError(f"frame {k} of {len(com)}: {exc}; joints {s.joint_report()}") from exc
-        for knee in robot.spec.knees:
-            angle = state.joints[robot.joint_names.index(knee)]
-            if angle * robot.spec.knee_bend_sign <= 0.0:
-                raise PlanningError(f"knee '{knee}' flipped to {angle:.4f} rad during IK")
         states.append(state)
     return states
 
@@ -107,17 +103,10 @@ def _multibody_zmp(s: PlacoSession, states: list[IKState], offset: np.ndarray, f
     quat = quat_make_continuous(np.array([st.root_quat for st in states]))
     joints = np.array([st.joints for st in states])
     n = len(states) - 1
-    back, ahead = np.linalg.inv(offset), offset
-
-    def move(t: np.ndarray, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        yaw = math.atan2(t[1, 0], t[0, 0])
-        return p @ t[:3, :3].T + t[:3, 3], quat_multiply(quat_from_yaw(np.full(len(q), yaw)), q)
-
-    before = move(back, pos[n - 2 : n], quat[n - 2 : n])
-    after = move(ahead, pos[1:2], quat[1:2])
+    back = np.linalg.inv(offset)
     return s.multibody_zmp(
-        np.concatenate([before[0], pos, after[0]]),
-        quat_make_continuous(np.concatenate([before[1], quat, after[1]])),
+        np.concatenate([_move_points(back, pos[n - 2 : n]), pos, _move_points(offset, pos[1:2])]),
+        quat_make_continuous(np.concatenate([_move_quats(back, quat[n - 2 : n]), quat, _move_quats(offset, quat[1:2])])),
         np.concatenate([joints[n - 2 : n], joints, joints[1:2]]),
         fps,
     )
@@ -161,23 +150,27 @@ def _yaw_matrix(yaw: float, pos: np.ndarray) -> np.ndarray:
     return m
 
 
+def _move_points(g: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """World points (n, 3) moved by the 4x4 planar rigid transform ``g``."""
+    return p @ g[:3, :3].T + g[:3, 3]
+
+
+def _move_quats(g: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """World orientations (n, 4, xyzw) turned by the yaw of ``g``."""
+    return quat_multiply(quat_from_yaw(np.full(len(q), math.atan2(g[1, 0], g[0, 0]))), q)
+
+
 def _transform(frames: _Frames, g: np.ndarray) -> _Frames:
     """Apply a planar rigid transform to every world quantity."""
-    rot = g[:3, :3]
-    yaw = math.atan2(g[1, 0], g[0, 0])
-
-    def move(p: np.ndarray) -> np.ndarray:
-        return p @ rot.T + g[:3, 3]
-
     zmp3 = np.column_stack([frames.zmp, np.zeros(len(frames.zmp))])
     return _Frames(
-        root_pos=move(frames.root_pos),
-        root_quat=quat_multiply(quat_from_yaw(np.full(len(frames.root_quat), yaw)), frames.root_quat),
+        root_pos=_move_points(g, frames.root_pos),
+        root_quat=_move_quats(g, frames.root_quat),
         joints=frames.joints,
-        left=move(frames.left),
-        right=move(frames.right),
-        com=move(frames.com),
-        zmp=move(zmp3)[:, :2],
+        left=_move_points(g, frames.left),
+        right=_move_points(g, frames.right),
+        com=_move_points(g, frames.com),
+        zmp=_move_points(g, zmp3)[:, :2],
         iterations=frames.iterations,
     )
 

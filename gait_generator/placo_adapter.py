@@ -6,6 +6,7 @@ never sees a placo object. Quaternions leave this module in xyzw order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -364,27 +365,41 @@ class PlacoSession:
             position_tol: Foot and CoM tolerance (m). angle_tol: Foot tolerance (rad).
 
         Raises:
-            PlanningError: The targets are not met within ``max_iterations``.
+            PlanningError: The targets are not met within ``max_iterations``, or a knee bends the wrong way.
         """
-        m, t = self._model, self._tasks
-        t.update_tasks(left, right, com, trunk)
+        m = self._model
+        self._tasks.update_tasks(left, right, com, trunk)
         err = (np.inf, np.inf, np.inf)
-        for it in range(1, max_iterations + 1):
-            m.update_kinematics()
-            try:
-                self._solver.solve(True)
-            except Exception as exc:
-                raise PlanningError(f"placo IK solver failed: {exc}") from exc
-            m.update_kinematics()
+
+        def met() -> bool:
+            nonlocal err
             pos, ang = _feet_error(m.get_T_world_left(), m.get_T_world_right(), left, right)
-            cerr = float(np.linalg.norm(m.com_world() - com))
-            err = (pos, ang, cerr)
-            if pos < position_tol and cerr < position_tol and ang < angle_tol:
-                return IKState(**self._state_fields(), iterations=it)
+            err = (pos, ang, float(np.linalg.norm(m.com_world() - com)))
+            return pos < position_tol and err[2] < position_tol and ang < angle_tol
+
+        it, converged = self._iterate(self._solver, met, max_iterations, "IK solver")
+        if converged:
+            self.check_knees()
+            return IKState(**self._state_fields(), iterations=it)
         raise PlanningError(
             f"IK did not converge in {max_iterations} iterations: foot error {err[0]:.2e} m, "
             f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m (targets may be out of reach or past joint limits)"
         )
+
+    def _iterate(self, solver: "placo.KinematicsSolver", met: Callable[[], bool], max_iterations: int,
+                 what: str) -> tuple[int, bool]:
+        """Run ``solver`` until ``met()`` after an iteration; return (iterations, whether met)."""
+        m = self._model
+        for it in range(1, max_iterations + 1):
+            m.update_kinematics()
+            try:
+                solver.solve(True)
+            except Exception as exc:
+                raise PlanningError(f"placo {what} failed: {exc}") from exc
+            m.update_kinematics()
+            if met():
+                return it, True
+        return max_iterations, False
 
     def _state_fields(self) -> dict[str, np.ndarray]:
         """The current state as :class:`IKState` fields (xyzw root quaternion, joints by name)."""
@@ -555,7 +570,7 @@ class PlacoSession:
             step_tol: Convergence threshold on the joint step (rad).
 
         Raises:
-            PlanningError: placo's QP fails.
+            PlanningError: placo's QP fails, or a knee ends up bent the wrong way.
         """
         m = self._model
         if self._kp_solver is None:
@@ -577,20 +592,18 @@ class PlacoSession:
         for task, target in zip(self._kp_tasks, targets):
             task.T_world_frame = target
         q_prev = np.array(m.state.q)
-        it = 0
-        for it in range(1, max_iterations + 1):
-            m.update_kinematics()
-            try:
-                self._kp_solver.solve(True)
-            except Exception as exc:
-                raise PlanningError(f"placo keypoint IK failed: {exc}") from exc
-            m.update_kinematics()
+        pos = ang = np.inf
+
+        def met() -> bool:
+            nonlocal q_prev, pos, ang
             q = np.array(m.state.q)
             step = float(np.abs(q[7:] - q_prev[7:]).max())
             q_prev = q
             pos, ang = _feet_error(m.get_T_world_left(), m.get_T_world_right(), left, right)
-            if pos < position_tol and ang < angle_tol and step < step_tol:
-                break
+            return pos < position_tol and ang < angle_tol and step < step_tol
+
+        it, _ = self._iterate(self._kp_solver, met, max_iterations, "keypoint IK")
+        self.check_knees()
         tt = np.array(m.get_T_world_frame("trunk"))
         return KeypointState(
             **self._state_fields(),

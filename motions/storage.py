@@ -189,11 +189,19 @@ def save(motion: Motion, path: str | os.PathLike[str]) -> Path:
 def _read(path: Path) -> dict[str, np.ndarray]:
     """Every required key of the archive at ``path``, dtype- and ndim-checked."""
     try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+    except OSError as exc:
+        raise MotionFormatError(f"{path}: cannot read as a motion .npz ({exc.strerror or exc})") from exc
+    if magic == b"\x93NUMPY":
+        raise MotionFormatError(f"{path}: a single .npy array, expected a motion .npz archive")
+    if magic[:4] != b"PK\x03\x04":
+        # np.load would take any other bytes for a pickle and suggest loading it unsafely.
+        raise MotionFormatError(f"{path}: not a motion .npz archive (no zip header; truncated, corrupt or another format)")
+    try:
         archive = np.load(path, allow_pickle=False)
     except _READ_ERRORS as exc:
         raise MotionFormatError(f"{path}: cannot read as a motion .npz ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise MotionFormatError(f"{path}: a single .npy array, expected a motion .npz archive")
     with archive:
         if "format_version" in archive.files:
             version = _read_key(path, archive, "format_version")

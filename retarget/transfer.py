@@ -182,7 +182,6 @@ def _footsteps(src: Footsteps, held: tuple[np.ndarray, np.ndarray], held_yaw: tu
 def _solve(robot: Robot, left: np.ndarray, right: np.ndarray, trunk: np.ndarray, seed: int) -> list[KeypointState]:
     s = session(robot)
     s.start_keypoints(trunk[0], seed)
-    knees = [robot.joint_names.index(k) for k in robot.spec.knees]
     states = []
     for k in range(len(trunk)):
         state = s.solve_keypoints(left[k], right[k], trunk[k],
@@ -194,9 +193,6 @@ def _solve(robot: Robot, left: np.ndarray, right: np.ndarray, trunk: np.ndarray,
                 f"(sole error {state.foot_error * 1e3:.2f} mm > {FOOT_ERROR_LIMIT * 1e3:.1f} mm); "
                 f"joints {s.joint_report()}"
             )
-        for name, j in zip(robot.spec.knees, knees):
-            if state.joints[j] * robot.spec.knee_bend_sign <= 0.0:
-                raise PlanningError(f"frame {k}: knee '{name}' bends the wrong way ({state.joints[j]:.4f} rad)")
         states.append(state)
     return states
 

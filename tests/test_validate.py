@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +217,21 @@ def test_thresholds_defaults_document_units_and_reject_bad_files(tmp_path):
     good.write_text("kinematic:\n  stance_slip_max_m: 0.03\n")
     assert load_thresholds(good).kinematic.stance_slip_max_m == 0.03
     assert main([str(tmp_path / "missing.npz"), "--thresholds", str(bad)]) == 2
+
+
+def test_defaults_file_must_set_every_threshold(tmp_path, monkeypatch):
+    import yaml
+
+    import validate.thresholds as thresholds
+
+    data = yaml.safe_load(thresholds.DEFAULT_PATH.read_text())
+    del data["dynamic"]["friction_coefficient"]
+    broken = tmp_path / "thresholds.yaml"
+    broken.write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(thresholds, "DEFAULT_PATH", broken)
+    thresholds._defaults.cache_clear()
+    try:
+        with pytest.raises(ThresholdError, match=r"key 'dynamic': missing threshold\(s\) \['friction_coefficient'\]"):
+            load_thresholds()
+    finally:
+        thresholds._defaults.cache_clear()

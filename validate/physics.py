@@ -30,12 +30,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motions import Motion
-from motions.rotations import matrix_from_quat, quat_conjugate, quat_multiply, quat_to_expmap, yaw_from_quat
-from robots import mjcf
+from motions.rotations import matrix_from_quat, yaw_from_quat
 from validate.dynamic import GRAVITY
 from validate.result import CheckResult
 from validate.thresholds import Physics
-from validate.trace import RobotModel, Trace, joint_columns
+from validate.trace import RobotModel, Trace
 
 __all__ = ["feedforward", "reference", "physics_checks"]
 

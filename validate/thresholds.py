@@ -9,6 +9,7 @@ keys; unknown sections or keys, and values of the wrong type, raise
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,63 +26,63 @@ DEFAULT_PATH = Path(__file__).with_name("thresholds.yaml")
 
 @dataclass(frozen=True)
 class Kinematic:
-    """Kinematic replay thresholds (see ``thresholds.yaml`` for each key's meaning)."""
+    """Kinematic replay thresholds (values and meanings live in ``thresholds.yaml`` only)."""
 
-    sole_penetration_max_m: float = 0.002
-    body_floor_penetration_max_m: float = 0.0
-    self_collision_depth_max_m: float = 0.002
-    joint_limit_tolerance_rad: float = 0.001
-    joint_velocity_limit_frac: float = 1.0
-    knee_bend_min_rad: float = 0.0
-    stance_height_max_m: float = 0.004
-    stance_vertical_speed_max_m_s: float = 0.05
-    stance_slip_max_m: float = 0.005
-    swing_clearance_min_m: float = 0.01
-    root_rotation_step_max_rad: float = 0.25
-    root_rotation_jump_max_rad: float = 0.05
-    root_teleport_max_m: float = 0.01
-    feet_agreement_max_m: float = 0.002
-    com_agreement_max_m: float = 0.01
-    contact_mismatch_max_frac: float = 0.05
-    contact_switch_tolerance_frames: int = 2
-    fps_velocity_ratio_tolerance: float = 0.1
-    fps_velocity_rms_rel_max: float = 0.1
+    sole_penetration_max_m: float
+    body_floor_penetration_max_m: float
+    self_collision_depth_max_m: float
+    joint_limit_tolerance_rad: float
+    joint_velocity_limit_frac: float
+    knee_bend_min_rad: float
+    stance_height_max_m: float
+    stance_vertical_speed_max_m_s: float
+    stance_slip_max_m: float
+    swing_clearance_min_m: float
+    root_rotation_step_max_rad: float
+    root_rotation_jump_max_rad: float
+    root_teleport_max_m: float
+    feet_agreement_max_m: float
+    com_agreement_max_m: float
+    contact_mismatch_max_frac: float
+    contact_switch_tolerance_frames: int
+    fps_velocity_ratio_tolerance: float
+    fps_velocity_rms_rel_max: float
 
 
 @dataclass(frozen=True)
 class Dynamic:
     """Dynamic consistency thresholds."""
 
-    friction_coefficient: float = 0.8
-    zmp_margin_min_m: float = 0.005
-    multibody_zmp_margin_min_m: float = 0.005
-    support_height_max_m: float = 0.004
-    support_switch_tolerance_frames: int = 1
-    normal_force_min_frac: float = 0.0
-    end_frames_skipped: int = 2
+    friction_coefficient: float
+    zmp_margin_min_m: float
+    multibody_zmp_margin_min_m: float
+    support_height_max_m: float
+    support_switch_tolerance_frames: int
+    normal_force_min_frac: float
+    end_frames_skipped: int
 
 
 @dataclass(frozen=True)
 class Physics:
     """Physics replay thresholds."""
 
-    enabled: bool = True
-    duration_s: float = 10.0
-    fall_height_frac: float = 0.6
-    fall_tilt_max_deg: float = 45.0
-    assist_frequency_hz: float = 2.0
-    assist_damping_ratio: float = 1.0
-    assist_force_mean_max_pct: float = 10.0
-    contact_height_max_m: float = 0.006
+    enabled: bool
+    duration_s: float
+    fall_height_frac: float
+    fall_tilt_max_deg: float
+    assist_frequency_hz: float
+    assist_damping_ratio: float
+    assist_force_mean_max_pct: float
+    contact_height_max_m: float
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """All thresholds, one section per stage."""
 
-    kinematic: Kinematic = field(default_factory=Kinematic)
-    dynamic: Dynamic = field(default_factory=Dynamic)
-    physics: Physics = field(default_factory=Physics)
+    kinematic: Kinematic
+    dynamic: Dynamic
+    physics: Physics
     robots: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     source: tuple[str, ...] = ()
 
@@ -124,6 +125,29 @@ def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
     return value
 
 
+def _kinds(cls: type) -> dict[str, type]:
+    return {f.name: {"float": float, "int": int, "bool": bool}[str(f.type)] for f in dataclasses.fields(cls)}
+
+
+@functools.cache
+def _defaults() -> Thresholds:
+    """The thresholds of ``thresholds.yaml``, which must set every key of every section."""
+    data = _read(DEFAULT_PATH)
+    if not isinstance(data, dict):
+        raise ThresholdError(f"{DEFAULT_PATH}: expected a mapping of sections {sorted(_SECTIONS)}")
+    sections = {}
+    for name, cls in _SECTIONS.items():
+        values = data.get(name)
+        if not isinstance(values, dict):
+            raise ThresholdError(f"{DEFAULT_PATH}: key '{name}': missing section")
+        missing = sorted(set(_kinds(cls)) - set(values))
+        if missing:
+            raise ThresholdError(f"{DEFAULT_PATH}: key '{name}': missing threshold(s) {missing}")
+        sections[name] = cls(**{k: _coerce(DEFAULT_PATH, f"{name}.{k}", values[k], kind)
+                                for k, kind in _kinds(cls).items()})
+    return _apply(Thresholds(**sections), DEFAULT_PATH, data)
+
+
 def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bool = True) -> Thresholds:
     if data is None:
         data = {}
@@ -138,7 +162,7 @@ def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bo
                 raise ThresholdError(f"{path}: key 'robots': {type(values).__name__}, expected a mapping of "
                                      "robot name -> sections")
             for robot, override in values.items():
-                checked = _apply(Thresholds(), path, override, prefix=f"robots.{robot}.", nested=False)
+                checked = _apply(base, path, override, prefix=f"robots.{robot}.", nested=False)
                 merged = robots.setdefault(str(robot), {})
                 for sec in _SECTIONS:
                     keys = (override or {}).get(sec) or {}
@@ -150,15 +174,14 @@ def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bo
         if not isinstance(values, dict):
             raise ThresholdError(f"{path}: key '{prefix}{name}': {type(values).__name__}, expected a mapping")
         cls = _SECTIONS[name]
-        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        kinds = _kinds(cls)
         changes = {}
         for key, value in values.items():
             if key not in kinds:
                 raise ThresholdError(
                     f"{path}: key '{prefix}{name}.{key}': unknown threshold, expected one of {sorted(kinds)}"
                 )
-            kind = {"float": float, "int": int, "bool": bool}[str(kinds[key])]
-            changes[key] = _coerce(path, f"{prefix}{name}.{key}", value, kind)
+            changes[key] = _coerce(path, f"{prefix}{name}.{key}", value, kinds[key])
         sections[name] = dataclasses.replace(getattr(base, name), **changes)
     return dataclasses.replace(base, **sections, robots={k: v for k, v in robots.items() if any(v.values())},
                                source=base.source + (str(path),))
@@ -182,7 +205,7 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
         ThresholdError: Unreadable file, unknown section or key, wrong type, or a
             negative value where only >= 0 makes sense.
     """
-    thresholds = _apply(Thresholds(), DEFAULT_PATH, _read(DEFAULT_PATH))
+    thresholds = _defaults()
     if path is not None:
         path = Path(path)
         thresholds = _apply(thresholds, path, _read(path))
