@@ -1,9 +1,17 @@
-"""Finding the steady gait cycle in a plan, and closing it exactly.
+"""Footholds and support phases of a walk: the steady gait cycle, and a walk from standing.
 
-For a fixed command placo's plan settles into a periodic walk: one cycle (two
-steps) repeats, offset by a rigid planar motion. We pick the cycle with the
-smallest periodicity error, then remove the tiny residual (about 1e-5 m) with a
-linear ramp so that the cycle closes exactly and can be tiled without a seam.
+Footsteps come from placo's repetitive footstep planner: each step is the
+previous foothold moved by the command (placo's ``opposite_footstep``), and the
+left foot moves first. For a fixed command the walk is exactly periodic: one
+cycle (two steps) maps onto the next by the rigid planar offset ``G = R_2 R_0^-1``
+(``R_0``, ``R_2`` the right foot's footholds one cycle apart).
+
+The steady cycle (frames ``0 .. N``, ``N = 2 (single + double)``):
+
+* frames ``[0, s)``: single support on the right foot, the left foot swings;
+* frames ``[s, s + d)``: double support, the ZMP moves onto the left foot;
+* frames ``[s + d, 2 s + d)``: single support on the left foot;
+* frames ``[2 s + d, N)``: double support, the ZMP moves onto the right foot.
 """
 
 from __future__ import annotations
@@ -11,136 +19,136 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gait_generator.errors import PlanningError
-from gait_generator.placo_adapter import PlacoPlan, SupportPhase
+from gait_generator.placo_adapter import PlacoSession
+from gait_generator.preset import Preset
+from gait_generator.timeline import Foothold, Phase, Timeline
 from gait_generator.timing import StepTiming
 
-__all__ = ["SteadyCycle", "find_steady_cycle", "close_cycle", "planar_offset", "periodic_com_shift"]
+__all__ = ["SteadyCycle", "steady_cycle", "standing_start", "planar_offset", "anchor"]
 
-PERIODICITY_TOLERANCE = 1e-3
-"""Largest CoM periodicity error (m) accepted before ramp closing; above it the plan has not settled."""
+FloatArray = NDArray[np.float64]
+_SIDE = {"left": 0, "right": 1}
 
 
 @dataclass(frozen=True)
 class SteadyCycle:
-    """The steady cycle of a plan.
+    """One gait cycle of a fixed command.
 
     Attributes:
-        first_support: Index of the cycle's first support phase (a single support).
-        t_start: Plan time (s) at which the cycle starts (a whole frame).
-        offset: 4x4 rigid transform mapping the cycle onto the next one (world).
-        periodicity_error: Largest CoM mismatch between this cycle and the next (m).
-        phases: The cycle's support phases (4 with double support, else 2).
+        timeline: Footholds and phases over frames ``0 .. N``.
+        offset: 4x4 planar rigid transform mapping the cycle onto the next (world).
     """
 
-    first_support: int
-    t_start: float
-    offset: np.ndarray
-    periodicity_error: float
-    phases: list[SupportPhase]
+    timeline: Timeline
+    offset: FloatArray
 
 
-def _apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
-    return points @ transform[:3, :3].T + transform[:3, 3]
-
-
-def find_steady_cycle(plan: PlacoPlan, timing: StepTiming) -> SteadyCycle:
-    """Return the most periodic whole cycle of ``plan``.
-
-    Candidate cycles start at a single support of the plan's first stance side.
-    Each is compared with the cycle after it: the CoM, sampled at every frame,
-    must map onto the next cycle's through the footsteps' rigid offset.
-
-    Raises:
-        PlanningError: The cycle length on the trajectory is not the snapped one
-            (placo rounded differently), or no cycle has settled.
-    """
-    supports = plan.supports()
-    per_cycle = 4 if timing.double_support_frames else 2
-    singles = [i for i, s in enumerate(supports) if s.side != "both"]
-    if not singles:
-        raise PlanningError("the plan has no single-support phase")
-    first_side = supports[singles[0]].side
-    frames = np.arange(timing.cycle_frames + 1) / timing.fps
-    best: SteadyCycle | None = None
-    for i in singles:
-        if supports[i].side != first_side or i + 2 * per_cycle >= len(supports):
-            continue
-        nxt = supports[i + per_cycle]
-        if nxt.side != first_side:
-            continue
-        length = nxt.t_start - supports[i].t_start
-        if abs(length * timing.fps - timing.cycle_frames) > 1e-6:
-            raise PlanningError(
-                f"cycle on the trajectory lasts {length:.6f} s, expected {timing.cycle_frames} frames at {timing.fps} fps"
-            )
-        offset = nxt.frame @ np.linalg.inv(supports[i].frame)
-        here = plan.sample(supports[i].t_start + frames).com
-        there = plan.sample(nxt.t_start + frames).com
-        error = float(np.abs(_apply(offset, here) - there).max())
-        if best is None or error < best.periodicity_error:
-            best = SteadyCycle(i, supports[i].t_start, offset, error, supports[i : i + per_cycle])
-    if best is None or best.periodicity_error > PERIODICITY_TOLERANCE:
-        raise PlanningError(
-            "the walk did not settle into a periodic cycle "
-            f"(best CoM periodicity error {best.periodicity_error if best else float('inf'):.2e} m)"
-        )
-    return best
-
-
-def close_cycle(points: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Make N+1 samples of a cycle close exactly under ``offset``.
-
-    Args:
-        points: (N + 1, 3) samples at frames 0..N of the cycle (world, m); frame N
-            is the next cycle's frame 0.
-        offset: 4x4 rigid transform from one cycle to the next.
-
-    Returns:
-        (N + 1, 3) samples with the seam mismatch removed by a linear ramp, so that
-        ``out[N] == offset * out[0]``.
-    """
-    n = points.shape[0] - 1
-    mismatch = points[n] - _apply(offset, points[:1])[0]
-    ramp = (np.arange(n + 1) / n)[:, None]
-    return points - ramp * mismatch
-
-
-def planar_offset(transform: np.ndarray) -> tuple[np.ndarray, float]:
+def planar_offset(transform: FloatArray) -> tuple[FloatArray, float]:
     """Split a planar rigid transform into (translation (3,) with z = 0, yaw)."""
     yaw = float(np.arctan2(transform[1, 0], transform[0, 0]))
     pos = np.array([transform[0, 3], transform[1, 3], 0.0])
     return pos, yaw
 
 
-def periodic_com_shift(zmp_shift: np.ndarray, omega: float, fps: float, yaw: float) -> np.ndarray:
-    """CoM offset that moves the ZMP of a cycle by ``zmp_shift``, under the LIPM.
+def anchor(pose: FloatArray, side: int, preset: Preset) -> FloatArray:
+    """ZMP target (2,) on a planted sole: the sole centre moved by ``foot_zmp_target`` (y outward)."""
+    local = np.array([preset.foot_zmp_target_x, preset.foot_zmp_target_y * (1.0 if side == 0 else -1.0), 0.0, 1.0])
+    return (pose @ local)[:2]
 
-    Solves ``d - d'' / omega^2 = zmp_shift`` over one cycle of N frames with the
-    cycle's own boundary condition: frame N is frame 0 turned by the cycle's yaw
-    (``d_N = R d_0``, ``d_-1 = R^T d_N-1``), by central differences at ``fps``.
 
-    Args:
-        zmp_shift: (N, 2) wanted ZMP change at frames 0..N-1 (world x, y; m).
-        omega: LIPM natural frequency ``sqrt(g / com_height)`` (1/s).
-        fps: Frame rate (Hz).
-        yaw: Yaw of the cycle offset (rad).
+def _walk_phases(holds_in_order: list[Foothold], first_frame: int, timing: StepTiming, preset: Preset,
+                 start_zmp: FloatArray) -> list[Phase]:
+    """Single and double supports of consecutive steps, each step landing foothold ``i``.
 
-    Returns:
-        (N + 1, 2) CoM offset at frames 0..N (frame N is the next cycle's frame 0).
+    ``holds_in_order[i]`` lands at the end of step ``i``'s single support; the stance
+    foot of step ``i`` is the other foot, whose ZMP anchor starts the phase list.
     """
-    n = len(zmp_shift)
-    a = (fps / omega) ** 2
-    c, s = np.cos(yaw), np.sin(yaw)
-    rot = np.array([[c, -s], [s, c]])
-    m = np.zeros((2 * n, 2 * n))
-    eye = np.eye(2)
-    for k in range(n):
-        rows = slice(2 * k, 2 * k + 2)
-        m[rows, rows] += (1.0 + 2.0 * a) * eye
-        nxt, prv = (k + 1) % n, (k - 1) % n
-        m[rows, 2 * nxt : 2 * nxt + 2] -= a * (rot if k == n - 1 else eye)
-        m[rows, 2 * prv : 2 * prv + 2] -= a * (rot.T if k == 0 else eye)
-    d = np.linalg.solve(m, zmp_shift.reshape(-1)).reshape(n, 2)
-    return np.vstack([d, d[:1] @ rot.T])
+    s, d = timing.single_support_frames, timing.double_support_frames
+    phases = []
+    zmp = start_zmp
+    for i, hold in enumerate(holds_in_order[:-1]):
+        k = first_frame + i * (s + d)
+        stance = "right" if hold.side == 0 else "left"
+        phases.append(Phase(k, k + s, stance, zmp, zmp))
+        nxt = anchor(hold.pose, hold.side, preset)
+        if d:
+            phases.append(Phase(k + s, k + s + d, "both", zmp, nxt))
+        zmp = nxt
+    return phases
+
+
+def steady_cycle(session: PlacoSession, preset: Preset, timing: StepTiming, dx: float, dy: float,
+                 dtheta: float) -> SteadyCycle:
+    """The steady gait cycle of command ``(dx, dy, dtheta)`` per step.
+
+    The session must be reset (standing) and configured for ``preset``; placo's
+    footstep plan is checked for clipped steps first.
+
+    Raises:
+        CommandError: placo's planner would move a step (feet too close).
+    """
+    session.footsteps(dx, dy, dtheta, 16)  # raises CommandError where placo would clip a step
+    _, r0 = session.feet_frames()
+    l1 = session.next_footstep("right", r0, dx, dy, dtheta)
+    r2 = session.next_footstep("left", l1, dx, dy, dtheta)
+    offset = r2 @ np.linalg.inv(r0)
+    s, d = timing.single_support_frames, timing.double_support_frames
+    n = timing.cycle_frames
+    inv = np.linalg.inv(offset)
+    left = (Foothold(0, inv @ l1, -n + s, 0), Foothold(0, l1, s, n), Foothold(0, offset @ l1, n + s, 2 * n))
+    right = (Foothold(1, r0, -n, s + d), Foothold(1, r2, 2 * s + d, n + s + d))
+    phases = _walk_phases([left[1], right[1], left[2]], 0, timing, preset, anchor(r0, 1, preset))
+    timeline = Timeline(timing.fps, n, (left, right), tuple(phases), preset.foot_height, preset.foot_rise_ratio,
+                        cycle_yaw=planar_offset(offset)[1])
+    return SteadyCycle(timeline=timeline, offset=offset)
+
+
+def standing_start(session: PlacoSession, preset: Preset, timing: StepTiming, dx: float, dy: float, dtheta: float,
+                   frames: int) -> Timeline:
+    """A walk that starts and ends standing, long enough to cover ``frames`` frames of walking.
+
+    The start double support (``startend_double_support_ratio`` of single support,
+    snapped to the planner grid) shifts the weight onto the first stance foot;
+    placo's closing step and an end double support bring the robot back to rest
+    about a second after ``frames``.
+    """
+    s, d = timing.single_support_frames, timing.double_support_frames
+    sd = timing.startend_frames
+    tail = int(np.ceil(timing.fps / (s + d))) + 2  # about a second of walking past the clip, then the stop
+    steps = int(np.ceil(max(frames - sd, 0) / (s + d))) + tail
+    plan = session.footsteps(dx, dy, dtheta, steps)
+    standing = [Foothold(_SIDE[side], pose, 0, 0) for side, pose in plan[:2]]
+    moving = plan[2:]
+    centre = (standing[0].pose[:2, 3] + standing[1].pose[:2, 3]) / 2
+    holds: list[list[Foothold]] = [[standing[0]], [standing[1]]]
+    landings = []
+    for i, (side, pose) in enumerate(moving):
+        k = _SIDE[side]
+        land = sd + i * (s + d) + s
+        prev = holds[k][-1]
+        holds[k][-1] = Foothold(k, prev.pose, prev.start, land - s)  # lift-off at the start of the swing
+        hold = Foothold(k, pose, land, land)
+        holds[k].append(hold)
+        landings.append(hold)
+    end = sd + len(moving) * (s + d) - d + sd  # last landing, then the end double support
+    for k in (0, 1):
+        last = holds[k][-1]
+        holds[k][-1] = Foothold(k, last.pose, last.start, end)
+    first = plan[1][1]  # the right foot carries the first step
+    phases = [Phase(0, sd, "both", centre, anchor(first, 1, preset), bump=True)]
+    phases += _walk_phases(landings + [landings[-1]], sd, timing, preset, anchor(first, 1, preset))
+    last_stance = landings[-2]
+    final = landings[-1]
+    stop_centre = (last_stance.pose[:2, 3] + final.pose[:2, 3]) / 2
+    k = phases[-1].end
+    if d:
+        phases.pop()  # the last step's double support becomes the end double support
+        k -= d
+    phases.append(Phase(k, end, "both", phases[-1].zmp_to, stop_centre, bump=True))
+    if phases[-1].end <= phases[-1].start:
+        raise PlanningError("the end double support has no frames")
+    return Timeline(timing.fps, end, (tuple(holds[0]), tuple(holds[1])), tuple(phases), preset.foot_height,
+                    preset.foot_rise_ratio)

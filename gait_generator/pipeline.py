@@ -1,148 +1,47 @@
-"""The public entry point: a walk command and a preset in, a :class:`motions.Motion` out."""
+"""The public entry point: a walk command and a preset in, a :class:`motions.Motion` out.
+
+Stages:
+
+1. footholds and support phases (:mod:`gait_generator.cycle`);
+2. the whole-body solve, the exact LIPM CoM with the whole-body ZMP on the plan
+   (:mod:`gait_generator.wholebody`), moved into the clip's world frame and, for
+   a looping clip, tiled over whole cycles (:func:`looping_clip`, :func:`start_clip`);
+3. assembly of the :class:`motions.Motion` (:func:`assemble`).
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import fields
 
 import numpy as np
 
 from gait_generator import __version__
-from gait_generator.cycle import close_cycle, find_steady_cycle, periodic_com_shift, planar_offset
-from gait_generator.errors import CommandError, PlanningError
-from gait_generator.placo_adapter import (
-    PLACO_VERSION,
-    IKState,
-    PlacoPlan,
-    PlacoSession,
-    PlanSamples,
-    SupportPhase,
-    session,
-)
+from gait_generator.cycle import SteadyCycle, planar_offset, standing_start, steady_cycle
+from gait_generator.errors import CommandError, PlanningError, PresetError
+from gait_generator.lipm import Periodic
+from gait_generator.placo_adapter import PLACO_VERSION, session
 from gait_generator.preset import Preset, resolve_preset
-from gait_generator.swing import swing_pose
-from gait_generator.timing import snap_timing
+from gait_generator.timeline import Foothold, Timeline
+from gait_generator.timing import StepTiming, snap_timing
+from gait_generator.wholebody import WalkFrames, solve_walk
 from motions import Command, Footsteps, Loop, Motion
-from motions.rotations import (
-    quat_from_yaw,
-    quat_make_continuous,
-    quat_multiply,
-    yaw_from_quat,
-)
-from motions.velocities import achieved_velocity, clip_velocities
+from motions.rotations import quat_from_yaw, quat_make_continuous, quat_multiply, yaw_from_quat
+from motions.velocities import achieved_velocity
 from robots import Robot, load_robot
+from robots.soles import polygon_distance, sole_polygons
 
-__all__ = ["generate", "PLAN_STEPS", "IK_POSITION_TOL", "IK_ANGLE_TOL"]
+__all__ = ["generate", "looping_clip", "start_clip", "assemble"]
 
-PLAN_STEPS = 16
-"""Steps planned per clip: enough for the start transient to fade (about 4x per cycle)
-and for a cycle to lie clear of the stop transient."""
-IK_POSITION_TOL = 1e-5
-"""Foot and CoM tolerance of the IK (m); ten times tighter than the 0.1 mm requirement."""
-IK_ANGLE_TOL = 1e-3
-"""Foot orientation tolerance of the IK (rad)."""
-_FIRST_FRAME_ITERATIONS = 200
-_FRAME_ITERATIONS = 30
-ZMP_ITERATIONS = 4
-"""Largest number of CoM corrections for the whole-body ZMP."""
-ZMP_TOL = 2.5e-3
-"""Whole-body ZMP error (m) below which the CoM correction stops."""
-GRAVITY = 9.81
-_LOOP_CLOSURE_TOL = 1e-3
+_LOOP_CLOSURE_TOL = 1e-4
 """Largest joint mismatch (rad) between a cycle's frame 0 and the IK of the next cycle's frame 0."""
 
-
-@dataclass
-class _Frames:
-    """IK results for a run of frames, in plan world coordinates."""
-
-    root_pos: np.ndarray
-    root_quat: np.ndarray
-    joints: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    com: np.ndarray
-    zmp: np.ndarray
-    iterations: int
-
-    _ARRAYS = ("root_pos", "root_quat", "joints", "left", "right", "com", "zmp")
-
-    def slice(self, start: int, stop: int) -> "_Frames":
-        """Frames ``start`` to ``stop - 1``."""
-        return _Frames(**{k: getattr(self, k)[start:stop] for k in self._ARRAYS}, iterations=0)
-
-    @classmethod
-    def from_states(cls, states: list[IKState], com: np.ndarray, zmp: np.ndarray) -> "_Frames":
-        return cls(
-            root_pos=np.array([s.root_pos for s in states]),
-            root_quat=quat_make_continuous(np.array([s.root_quat for s in states])),
-            joints=np.array([s.joints for s in states]),
-            left=np.array([s.left for s in states]),
-            right=np.array([s.right for s in states]),
-            com=com,
-            zmp=zmp,
-            iterations=sum(s.iterations for s in states),
-        )
+_POINTS = ("root_pos", "left", "right", "com")
+_VECTORS = ("root_lin_vel", "root_ang_vel", "root_lin_acc", "root_ang_acc")
 
 
-def _solve_run(s: PlacoSession, robot: Robot, left, right, com, trunk, first_iterations: int) -> list[IKState]:
-    states = []
-    for k in range(len(com)):
-        try:
-            state = s.solve(left[k], right[k], com[k], trunk[k],
-                            first_iterations if k == 0 else _FRAME_ITERATIONS, IK_POSITION_TOL, IK_ANGLE_TOL)
-        except PlanningError as exc:
-            raise PlanningError(f"frame {k} of {len(com)}: {exc}; joints {s.joint_report()}") from exc
-        states.append(state)
-    return states
-
-
-def _multibody_zmp(s: PlacoSession, states: list[IKState], offset: np.ndarray, fps: float) -> np.ndarray:
-    """Whole-body ZMP (N, 2) of a cycle given its N + 1 solved frames (frame N = next cycle's frame 0)."""
-    pos = np.array([st.root_pos for st in states])
-    quat = quat_make_continuous(np.array([st.root_quat for st in states]))
-    joints = np.array([st.joints for st in states])
-    n = len(states) - 1
-    back = np.linalg.inv(offset)
-    return s.multibody_zmp(
-        np.concatenate([_move_points(back, pos[n - 2 : n]), pos, _move_points(offset, pos[1:2])]),
-        quat_make_continuous(np.concatenate([_move_quats(back, quat[n - 2 : n]), quat, _move_quats(offset, quat[1:2])])),
-        np.concatenate([joints[n - 2 : n], joints, joints[1:2]]),
-        fps,
-    )
-
-
-def _prefix_shift(shift: np.ndarray, frames: int, yaw: float) -> np.ndarray:
-    """CoM shift (frames, 2) for a standing start: the cycle's shift continued backwards, faded in from 0."""
-    n = len(shift) - 1
-    k = np.arange(frames)
-    back = (frames - k + n - 1) // n  # cycles between frame k and the first steady cycle
-    phase = (k - frames) % n
-    c, s_ = np.cos(-back * yaw), np.sin(-back * yaw)
-    d = shift[phase]
-    turned = np.column_stack([c * d[:, 0] - s_ * d[:, 1], s_ * d[:, 0] + c * d[:, 1]])
-    r = k / max(frames, 1)
-    return turned * (r**3 * (10 - 15 * r + 6 * r**2))[:, None]
-
-
-def _smooth_swings(plan: PlacoPlan, phases: list[SupportPhase], times: np.ndarray, samples: PlanSamples,
-                   preset: Preset) -> None:
-    """Replace placo's swing-foot targets by :func:`gait_generator.swing.swing_pose`, in place."""
-    for ph in phases:
-        if ph.side == "both":
-            continue
-        inside = (times > ph.t_start + 1e-9) & (times < ph.t_end - 1e-9)
-        if not inside.any():
-            continue
-        ends = plan.sample(np.array([ph.t_start, ph.t_end]))
-        feet = samples.right if ph.side == "left" else samples.left
-        start, end = (ends.right if ph.side == "left" else ends.left).copy()
-        start[2, 3] = end[2, 3] = 0.0
-        tau = (times[inside] - ph.t_start) / (ph.t_end - ph.t_start)
-        feet[inside] = swing_pose(start, end, tau, preset.foot_height, preset.foot_rise_ratio)
-
-
-def _yaw_matrix(yaw: float, pos: np.ndarray) -> np.ndarray:
+def _planar(yaw: float, pos: np.ndarray) -> np.ndarray:
+    """4x4 planar rigid transform: yaw about z, then translation ``pos`` (3,)."""
     m = np.eye(4)
     c, s_ = math.cos(yaw), math.sin(yaw)
     m[:2, :2] = [[c, -s_], [s_, c]]
@@ -150,97 +49,78 @@ def _yaw_matrix(yaw: float, pos: np.ndarray) -> np.ndarray:
     return m
 
 
-def _move_points(g: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """World points (n, 3) moved by the 4x4 planar rigid transform ``g``."""
-    return p @ g[:3, :3].T + g[:3, 3]
+def _moved(frames: WalkFrames, g: np.ndarray) -> WalkFrames:
+    """Every world quantity of ``frames`` moved by the planar rigid transform ``g``."""
+    rot = g[:3, :3]
+    out = dict(frames.__dict__)
+    for name in _POINTS:
+        out[name] = getattr(frames, name) @ rot.T + g[:3, 3]
+    for name in _VECTORS:
+        out[name] = getattr(frames, name) @ rot.T
+    out["zmp"] = frames.zmp @ rot[:2, :2].T + g[:2, 3]
+    yaw = math.atan2(g[1, 0], g[0, 0])
+    out["root_quat"] = quat_multiply(quat_from_yaw(np.full(len(frames.root_quat), yaw)), frames.root_quat)
+    return WalkFrames(**out)
 
 
-def _move_quats(g: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """World orientations (n, 4, xyzw) turned by the yaw of ``g``."""
-    return quat_multiply(quat_from_yaw(np.full(len(q), math.atan2(g[1, 0], g[0, 0]))), q)
+def _concat(parts: list[WalkFrames]) -> WalkFrames:
+    first = parts[0]
+    out = {}
+    for f in fields(WalkFrames):
+        value = getattr(first, f.name)
+        arrays = isinstance(value, np.ndarray) and f.name != "bump_sizes"
+        out[f.name] = np.concatenate([getattr(p, f.name) for p in parts]) if arrays else value
+    return WalkFrames(**out)
 
 
-def _transform(frames: _Frames, g: np.ndarray) -> _Frames:
-    """Apply a planar rigid transform to every world quantity."""
-    zmp3 = np.column_stack([frames.zmp, np.zeros(len(frames.zmp))])
-    return _Frames(
-        root_pos=_move_points(g, frames.root_pos),
-        root_quat=_move_quats(g, frames.root_quat),
-        joints=frames.joints,
-        left=_move_points(g, frames.left),
-        right=_move_points(g, frames.right),
-        com=_move_points(g, frames.com),
-        zmp=_move_points(g, zmp3)[:, :2],
-        iterations=frames.iterations,
-    )
-
-
-def _tile(cycle: _Frames, loop: Loop, count: int) -> _Frames:
-    """Repeat a cycle ``count`` times, each moved by the loop's cycle offset."""
-    parts = []
-    for c in range(count):
-        zmp3 = np.column_stack([cycle.zmp, np.zeros(len(cycle.zmp))])
-        parts.append(
-            _Frames(
-                root_pos=loop.transform_positions(cycle.root_pos, c),
-                root_quat=loop.transform_quats(cycle.root_quat, c),
-                joints=cycle.joints,
-                left=loop.transform_positions(cycle.left, c),
-                right=loop.transform_positions(cycle.right, c),
-                com=loop.transform_positions(cycle.com, c),
-                zmp=loop.transform_positions(zmp3, c)[:, :2],
-                iterations=0,
-            )
-        )
-    return _concat(parts)
-
-
-def _concat(parts: list[_Frames]) -> _Frames:
-    return _Frames(
-        **{name: np.concatenate([getattr(p, name) for p in parts]) for name in _Frames._ARRAYS},
-        iterations=sum(p.iterations for p in parts),
-    )
-
-
-def _phase_timeline(prefix: list[SupportPhase], cycle: list[SupportPhase], t0: float, cycle_time: float,
-                    count: int, cycle_offset: np.ndarray, g: np.ndarray) -> list[tuple[float, float, str, np.ndarray]]:
-    """Support phases over the clip, in clip time and clip world: (t_start, t_end, side, frame)."""
-    out = [(p.t_start, min(p.t_end, t0), p.side, g @ p.frame) for p in prefix if p.t_start < t0 - 1e-9]
-    step = np.eye(4)
-    for c in range(count + 1):
-        for p in cycle:
-            out.append((p.t_start - cycle[0].t_start + t0 + c * cycle_time,
-                        p.t_end - cycle[0].t_start + t0 + c * cycle_time, p.side, g @ step @ p.frame))
-        step = cycle_offset @ step
-    return out
-
-
-def _contacts(timeline, times: np.ndarray) -> np.ndarray:
-    contacts = np.zeros((len(times), 2), dtype=bool)
-    starts = np.array([p[0] for p in timeline])
-    idx = np.searchsorted(starts, times + 1e-9, side="right") - 1
-    for k, i in enumerate(idx):
-        side = timeline[i][2]
-        contacts[k] = (side in ("both", "left"), side in ("both", "right"))
-    return contacts
-
-
-def _footsteps(timeline) -> Footsteps:
-    side, pos, yaw, t_start, t_end = [], [], [], [], []
-    for i, (ts, te, s, frame) in enumerate(timeline):
-        if s == "both":
+def _footsteps(holds: list[tuple[Foothold, np.ndarray, int]], fps: float, last_frame: int) -> Footsteps:
+    """Footsteps from (foothold, world transform, frame shift) triples, sorted by touchdown."""
+    rows = []
+    for hold, g, shift in holds:
+        start, end = hold.start + shift, hold.end + shift
+        if end < 0 or start > last_frame:
             continue
-        if i > 0 and timeline[i - 1][2] == "both":
-            ts = timeline[i - 1][0]
-        if i + 1 < len(timeline) and timeline[i + 1][2] == "both":
-            te = timeline[i + 1][1]
-        side.append(0 if s == "left" else 1)
-        pos.append(frame[:3, 3])
-        yaw.append(math.atan2(frame[1, 0], frame[0, 0]))
-        t_start.append(ts)
-        t_end.append(te)
-    return Footsteps(side=np.array(side, dtype=np.int8), pos=np.array(pos), yaw=np.array(yaw),
-                     t_start=np.array(t_start), t_end=np.array(t_end))
+        pose = g @ hold.pose
+        rows.append((start, end, hold.side, pose[:3, 3], math.atan2(pose[1, 0], pose[0, 0])))
+    rows.sort(key=lambda r: (r[0], r[2]))
+    return Footsteps(
+        side=np.array([r[2] for r in rows], dtype=np.int8),
+        pos=np.array([r[3] for r in rows]).reshape(-1, 3),
+        yaw=np.array([r[4] for r in rows]),
+        t_start=np.array([r[0] for r in rows], dtype=float) / fps,
+        t_end=np.array([r[1] for r in rows], dtype=float) / fps,
+    )
+
+
+def _check_zmp_targets(rob: Robot, pre: Preset) -> None:
+    """Raise :class:`PresetError` if a ZMP target is not ``zmp_margin`` inside the sole's contact polygon."""
+    soles = sole_polygons(rob)
+    for side in (0, 1):
+        target = np.array([[pre.foot_zmp_target_x, pre.foot_zmp_target_y * (1.0 if side == 0 else -1.0)]])
+        inside = -float(polygon_distance(target, soles.side(side))[0])
+        if inside < pre.zmp_margin:
+            raise PresetError(
+                f"{pre.path}: keys 'foot_zmp_target_x'/'foot_zmp_target_y': the ZMP target "
+                f"({target[0, 0]:.4f}, {target[0, 1]:.4f}) m lies {inside * 1e3:.1f} mm inside the "
+                f"{'left' if side == 0 else 'right'} sole's contact polygon, less than zmp_margin = "
+                f"{pre.zmp_margin * 1e3:.1f} mm (the polygon spans x {soles.side(side)[:, 0].min():.4f}.."
+                f"{soles.side(side)[:, 0].max():.4f}, y {soles.side(side)[:, 1].min():.4f}.."
+                f"{soles.side(side)[:, 1].max():.4f} m)"
+            )
+
+
+def _check_zmp_support(rob: Robot, pre: Preset, timeline: Timeline, walk: WalkFrames, frames: int,
+                       require: bool = True) -> float:
+    """Smallest margin (m) of the planned ZMP inside the planted soles; PlanningError below ``zmp_margin``."""
+    distance = timeline.zmp_support_distance(np.arange(frames), walk.zmp[:frames], sole_polygons(rob))
+    k = int(np.argmax(distance))
+    if require and -distance[k] < pre.zmp_margin - 1e-9:
+        raise PlanningError(
+            f"the planned ZMP is only {-distance[k] * 1e3:.1f} mm inside the soles' contact polygon at frame {k} "
+            f"(preset zmp_margin {pre.zmp_margin * 1e3:.1f} mm); a start or stop this fast needs a longer "
+            "startend_double_support_ratio"
+        )
+    return float(-distance[k])
 
 
 def _check_request(preset: Preset, dx: float, dy: float, dtheta: float, length: float, fps: float) -> None:
@@ -249,6 +129,74 @@ def _check_request(preset: Preset, dx: float, dy: float, dtheta: float, length: 
         raise CommandError(f"length = {length!r} s is outside the allowed range [0.1, 3600]")
     if not (isinstance(fps, (int, float)) and math.isfinite(fps)):
         raise CommandError(f"fps = {fps!r} must be a number in [10, 1000]")
+
+
+def looping_clip(rob: Robot, pre: Preset, timing: StepTiming, cycle: SteadyCycle, length: float,
+                 require_support: bool = True) -> tuple[WalkFrames, Loop, Footsteps, dict]:
+    """Stage 2 of a looping clip: solve one steady cycle, then tile whole cycles in the clip's world frame.
+
+    Args:
+        rob: The robot. pre: The preset. timing: Frame-snapped timing.
+        cycle: The steady cycle (:func:`gait_generator.cycle.steady_cycle`); its
+            session must be reset and configured.
+        length: Requested length (s), rounded to whole cycles.
+        require_support: Raise :class:`PlanningError` if the planned ZMP comes closer
+            than ``zmp_margin`` to the soles' edge. False builds such a clip anyway
+            (for testing a validator on a reference the robot cannot follow).
+
+    Returns:
+        ``(frames, loop, footsteps, info)``: the clip's frames, its loop record,
+        footsteps, and metadata of the solve.
+    """
+    s = session(rob)
+    n = timing.cycle_frames
+    offset_pos, offset_yaw = planar_offset(cycle.offset)
+    c, sn = math.cos(offset_yaw), math.sin(offset_yaw)
+    boundary = Periodic(np.array([[c, -sn], [sn, c]]), offset_pos[:2])
+    walk = solve_walk(s, pre, cycle.timeline, boundary, n + 1, "right")
+    margin = _check_zmp_support(rob, pre, cycle.timeline, walk, n, require_support)
+    closure = float(np.abs(walk.joints[n] - walk.joints[0]).max())
+    if closure > _LOOP_CLOSURE_TOL:
+        raise PlanningError(f"the gait cycle does not close: joint mismatch {closure:.2e} rad at the seam")
+    g = np.linalg.inv(_planar(float(yaw_from_quat(walk.root_quat[0])), np.r_[walk.root_pos[0, :2], 0.0]))
+    one = _moved(walk.slice(0, n), g)
+    clip_pos, clip_yaw = planar_offset(g @ cycle.offset @ np.linalg.inv(g))
+    count = max(1, round(length * timing.fps / n))
+    loop = Loop(looping=True, cycle_frames=n, num_cycles=count, cycle_offset_pos=clip_pos, cycle_offset_yaw=clip_yaw)
+    tiles = []
+    step = np.eye(4)
+    holds = []
+    unit = _planar(clip_yaw, clip_pos)
+    for k in range(count):
+        tiles.append(_moved(one, step))
+        holds += [(h, step @ g, k * n) for side in cycle.timeline.holds for h in side[1:]]
+        step = unit @ step
+    holds += [(h, g, 0) for side in cycle.timeline.holds for h in side[:1]]
+    clip = _concat(tiles)
+    clip.root_quat = quat_make_continuous(clip.root_quat)
+    info = {"loop_closure_joint_error": closure, "ik_frames_solved": n + 1, "zmp_support_margin_min": margin,
+            "ik_iterations_per_frame": walk.iterations / (n + 1)}
+    return clip, loop, _footsteps(holds, timing.fps, count * n - 1), info
+
+
+def start_clip(rob: Robot, pre: Preset, timing: StepTiming, timeline: Timeline,
+               length: float) -> tuple[WalkFrames, Loop, Footsteps, dict]:
+    """Stage 2 of a clip from standing: solve the whole plan, cut at ``length`` (it stops later).
+
+    ``timeline`` comes from :func:`gait_generator.cycle.standing_start`; see
+    :func:`looping_clip` for the rest.
+    """
+    s = session(rob)
+    frames = max(2, round(length * timing.fps) + 1)
+    walk = solve_walk(s, pre, timeline, None, timeline.frames + 1, "left")
+    margin = _check_zmp_support(rob, pre, timeline, walk, timeline.frames + 1)
+    g = np.linalg.inv(_planar(float(yaw_from_quat(walk.root_quat[0])), np.r_[walk.root_pos[0, :2], 0.0]))
+    clip = _moved(walk.slice(0, frames), g)
+    holds = [(h, g, 0) for side in timeline.holds for h in side]
+    info = {"start_frames": timing.startend_frames, "weight_shift_bumps": walk.bump_sizes.tolist(),
+            "zmp_support_margin_min": margin,
+            "ik_frames_solved": timeline.frames + 1, "ik_iterations_per_frame": walk.iterations / (timeline.frames + 1)}
+    return clip, Loop(looping=False), _footsteps(holds, timing.fps, frames - 1), info
 
 
 def generate(
@@ -268,6 +216,10 @@ def generate(
     seamlessly (frame k + cycle_frames equals frame k moved by the recorded
     per-cycle root offset). With ``with_start`` it starts from standing instead
     and does not loop.
+
+    Velocities and accelerations are exact (analytic, not differenced), and the
+    whole-body ZMP (leg momentum included) follows the planned ZMP, which stays
+    on the stance sole whenever one foot is in the air.
 
     Args:
         robot: Registered robot name or robot spec file.
@@ -293,91 +245,27 @@ def generate(
     rob = load_robot(robot)
     pre = resolve_preset(rob.spec.presets, preset, rob.name)
     _check_request(pre, dx, dy, dtheta, length, fps)
+    _check_zmp_targets(rob, pre)
     timing = snap_timing(pre, float(fps))
     s = session(rob)
-    s.configure(pre, timing.single_support_frames, timing.double_support_frames, timing.fps, timing.substep)
+    s.configure(pre)
     s.reset(seed)
-    plan = s.plan(dx, dy, dtheta, PLAN_STEPS)
-    cyc = find_steady_cycle(plan, timing)
-    n = timing.cycle_frames
-
-    phases = plan.supports()
-    cycle_times = cyc.t_start + np.arange(n + 1) / timing.fps
-    targets = plan.sample(cycle_times)
-    _smooth_swings(plan, phases, cycle_times, targets, pre)
-    com = close_cycle(targets.com, cyc.offset)
-    zmp = close_cycle(np.column_stack([targets.zmp, np.zeros(n + 1)]), cyc.offset)[:, :2]
-
-    # Steady cycle: solve the IK, then shift the CoM until the whole-body ZMP (swinging
-    # legs included) follows the planned ZMP; placo's LIPM plan ignores leg momentum.
-    stance = targets.left[0] if cyc.phases[0].side == "left" else targets.right[0]
-    omega = math.sqrt(GRAVITY / pre.com_height)
-    yaw = planar_offset(cyc.offset)[1]
-    shift = np.zeros((n + 1, 2))
-    for iteration in range(ZMP_ITERATIONS + 1):
-        com_c = com + np.column_stack([shift, np.zeros(n + 1)])
-        s.move_base_to(stance, cyc.phases[0].side)
-        states = _solve_run(s, rob, targets.left, targets.right, com_c, targets.trunk, _FIRST_FRAME_ITERATIONS)
-        zmp_error = _multibody_zmp(s, states, cyc.offset, timing.fps) - zmp[:n]
-        residual = float(np.linalg.norm(zmp_error, axis=1).max())
-        if residual < ZMP_TOL or iteration == ZMP_ITERATIONS:
-            break
-        shift += periodic_com_shift(-zmp_error, omega, timing.fps, yaw)
-
-    prefix_frames = round(cyc.t_start * timing.fps) if with_start else 0
     if with_start:
-        pre_times = np.arange(prefix_frames) / timing.fps
-        pt = plan.sample(pre_times)
-        _smooth_swings(plan, phases, pre_times, pt, pre)
-        pre_com = pt.com + np.column_stack([_prefix_shift(shift, prefix_frames, yaw), np.zeros(prefix_frames)])
-        com_all = np.concatenate([pre_com, com_c])
-        s.reset(seed)
-        states = _solve_run(s, rob, np.concatenate([pt.left, targets.left]), np.concatenate([pt.right, targets.right]),
-                            com_all, np.concatenate([pt.trunk, targets.trunk]), _FIRST_FRAME_ITERATIONS)
-        zmp_all = np.concatenate([pt.zmp, zmp])
+        frames = max(2, round(length * timing.fps) + 1)
+        timeline = standing_start(s, pre, timing, dx, dy, dtheta, frames)
+        clip, loop, footsteps, info = start_clip(rob, pre, timing, timeline, length)
     else:
-        com_all, zmp_all = com_c, zmp
-    frames = _Frames.from_states(states, com_all, zmp_all)
+        cycle = steady_cycle(s, pre, timing, dx, dy, dtheta)
+        clip, loop, footsteps, info = looping_clip(rob, pre, timing, cycle, length)
+    return assemble(rob, pre, timing, clip, loop, footsteps, info,
+                    Command(dx=float(dx), dy=float(dy), dtheta=float(dtheta)), seed, length, with_start)
 
-    closure = float(np.abs(frames.joints[-1] - frames.joints[prefix_frames]).max())
-    if closure > _LOOP_CLOSURE_TOL:
-        raise PlanningError(f"the gait cycle does not close: joint mismatch {closure:.2e} rad at the seam")
 
-    # Clip world frame: root above the origin, heading +x, at frame 0.
-    yaw0 = float(yaw_from_quat(frames.root_quat[0]))
-    g = np.linalg.inv(_yaw_matrix(yaw0, np.array([frames.root_pos[0, 0], frames.root_pos[0, 1], 0.0])))
-    frames = _transform(frames, g)
-    offset_pos, offset_yaw = planar_offset(g @ cyc.offset @ np.linalg.inv(g))
-    unit = Loop(looping=True, cycle_frames=n, num_cycles=1, cycle_offset_pos=offset_pos, cycle_offset_yaw=offset_yaw)
-    prefix = frames.slice(0, prefix_frames)
-    one_cycle = frames.slice(prefix_frames, prefix_frames + n)
-
-    if with_start:
-        total = max(prefix_frames + 1, round(length * timing.fps) + 1)
-        count = math.ceil((total - prefix_frames) / n)
-        clip = _concat([prefix, _tile(one_cycle, unit, count)])
-        clip = clip.slice(0, total)
-        loop = Loop(looping=False)
-    else:
-        count = max(1, round(length * timing.fps / n))
-        clip = _tile(one_cycle, unit, count)
-        loop = Loop(looping=True, cycle_frames=n, num_cycles=count, cycle_offset_pos=offset_pos,
-                    cycle_offset_yaw=offset_yaw)
-    clip.root_quat = quat_make_continuous(clip.root_quat)
+def assemble(rob: Robot, pre: Preset, timing: StepTiming, clip: WalkFrames, loop: Loop, footsteps: Footsteps,
+             info: dict, command: Command, seed: int, length: float, with_start: bool) -> Motion:
+    """Stage 3: the :class:`motions.Motion` of solved frames, with its achieved velocity and provenance."""
     total = len(clip.root_pos)
-    times = np.arange(total) / timing.fps
-
-    lin_vel, ang_vel, joint_vel = clip_velocities(clip.root_pos, clip.root_quat, clip.joints, loop, timing.fps)
-
-    timeline = _phase_timeline(
-        phases if with_start else [], cyc.phases, prefix_frames / timing.fps, n / timing.fps, count,
-        cyc.offset, g,
-    )
-    contacts = _contacts(timeline, times)
-    footsteps = _footsteps([p for p in timeline if p[0] < times[-1] + 1.0 / timing.fps])
-
-    achieved = achieved_velocity(clip.root_quat, lin_vel, loop, timing.fps)
-
+    achieved = achieved_velocity(clip.root_quat, clip.root_lin_vel, loop, timing.fps)
     meta = {
         "robot": rob.name,
         "robot_spec": str(rob.spec.path.name),
@@ -391,16 +279,11 @@ def generate(
         "with_start": bool(with_start),
         "requested_length": float(length),
         "length": total / timing.fps if loop.looping else (total - 1) / timing.fps,
-        "plan_steps": PLAN_STEPS,
-        "cycle_first_support": cyc.first_support,
-        "periodicity_error": cyc.periodicity_error,
-        "loop_closure_joint_error": closure,
-        "ik_iterations_per_frame": frames.iterations / len(states),
-        "zmp_correction_iterations": iteration,
-        "multibody_zmp_error_max": residual,
-        "com_shift_max": float(np.linalg.norm(shift, axis=1).max()),
-        "ik_frames_solved": len(states),
-        "start_frames": prefix_frames,
+        "zmp_correction_iterations": clip.zmp_iterations,
+        "multibody_zmp_error_max": clip.zmp_error,
+        "com_correction_max": clip.correction_max,
+        "start_frames": 0,
+        **info,
     }
     return Motion(
         fps=timing.fps,
@@ -408,17 +291,20 @@ def generate(
         root_pos=clip.root_pos,
         root_quat=clip.root_quat,
         joint_pos=clip.joints,
-        joint_vel=joint_vel,
-        root_lin_vel=lin_vel,
-        root_ang_vel=ang_vel,
+        joint_vel=clip.joint_vel,
+        root_lin_vel=clip.root_lin_vel,
+        root_ang_vel=clip.root_ang_vel,
         left_foot_pos=clip.left,
         right_foot_pos=clip.right,
-        contacts=contacts,
+        contacts=clip.contacts,
         com_pos=clip.com,
         zmp=clip.zmp,
         footsteps=footsteps,
-        command=Command(dx=float(dx), dy=float(dy), dtheta=float(dtheta)),
+        command=command,
         achieved=achieved,
         loop=loop,
         meta=meta,
+        joint_acc=clip.joint_acc,
+        root_lin_acc=clip.root_lin_acc,
+        root_ang_acc=clip.root_ang_acc,
     )

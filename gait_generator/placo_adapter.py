@@ -1,5 +1,10 @@
 """The one module that calls placo (pinned to 0.10.2; its API changes between releases).
 
+placo provides the footstep planner, the humanoid model (pinocchio underneath)
+and the whole-body IK solver. Velocities and accelerations of a solved pose are
+exact: the IK's task Jacobians are inverted for the targets' own rates
+(:meth:`PlacoSession.rates`), so nothing is differentiated numerically.
+
 Everything placo returns is converted to numpy here, so the rest of the project
 never sees a placo object. Quaternions leave this module in xyzw order.
 """
@@ -13,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 import placo
 import pinocchio
+import scipy.linalg
 
 from gait_generator.errors import CommandError, PlanningError
 from gait_generator.preset import Preset
@@ -24,9 +30,7 @@ __all__ = [
     "KeypointState",
     "LegGeometry",
     "PoseFrames",
-    "SupportPhase",
-    "PlanSamples",
-    "PlacoPlan",
+    "Rates",
     "PlacoSession",
     "session",
 ]
@@ -36,40 +40,7 @@ PLACO_VERSION = "0.10.2"
 _LOCAL_AXES = {"JointModelRX": np.eye(3)[0], "JointModelRY": np.eye(3)[1], "JointModelRZ": np.eye(3)[2]}
 """Joint axis in the joint frame for pinocchio's axis-aligned revolute joints."""
 
-_SIDES = {placo.HumanoidRobot_Side.left: "left", placo.HumanoidRobot_Side.right: "right"}
-
-
-@dataclass(frozen=True)
-class SupportPhase:
-    """One support phase of a plan.
-
-    Attributes:
-        t_start: Start time (s, plan time).
-        t_end: End time (s, plan time).
-        side: ``"left"`` or ``"right"`` for single support, ``"both"`` for double.
-        frame: 4x4 world pose of the support (the stance foot's sole for single support).
-    """
-
-    t_start: float
-    t_end: float
-    side: str
-    frame: np.ndarray
-
-
-@dataclass(frozen=True)
-class PlanSamples:
-    """Targets of a plan sampled at given times (world frame, m and rad)."""
-
-    left: np.ndarray
-    """(n, 4, 4) left sole pose."""
-    right: np.ndarray
-    """(n, 4, 4) right sole pose."""
-    com: np.ndarray
-    """(n, 3) CoM position."""
-    zmp: np.ndarray
-    """(n, 2) ZMP position."""
-    trunk: np.ndarray
-    """(n, 3, 3) trunk orientation."""
+_SIDES = {"left": placo.HumanoidRobot_Side.left, "right": placo.HumanoidRobot_Side.right}
 
 
 @dataclass(frozen=True)
@@ -93,6 +64,29 @@ class IKState:
     right: np.ndarray
     com: np.ndarray
     iterations: int
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Exact first and second time derivatives of a solved pose.
+
+    Attributes:
+        root_lin_vel: (3,) root origin velocity, world (m/s).
+        root_ang_vel: (3,) root angular velocity, world (rad/s).
+        joint_vel: (J,) joint velocities, ``Robot.joint_names`` order (rad/s).
+        root_lin_acc: (3,) root origin acceleration, world (m/s^2).
+        root_ang_acc: (3,) root angular acceleration, world (rad/s^2).
+        joint_acc: (J,) joint accelerations (rad/s^2).
+        zmp: (2,) whole-body ZMP on the floor from the centroidal momentum rate, world (m).
+    """
+
+    root_lin_vel: np.ndarray
+    root_ang_vel: np.ndarray
+    joint_vel: np.ndarray
+    root_lin_acc: np.ndarray
+    root_ang_acc: np.ndarray
+    joint_acc: np.ndarray
+    zmp: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -172,6 +166,17 @@ class PlacoSession:
         except Exception as exc:  # placo raises plain RuntimeError
             raise PlanningError(f"placo cannot load robot '{robot.name}' ({robot.spec.urdf}): {exc}") from exc
         self._q_index = np.array([self._model.get_joint_offset(n) for n in robot.joint_names])
+        self._v_index = np.array([self._model.get_joint_v_offset(n) for n in robot.joint_names])
+        driven = [self._model.get_joint_v_offset(n) for n in robot.joint_names if n in robot.spec.driven_joints]
+        self._v_cols = np.r_[np.arange(6), np.array(driven, dtype=int)]
+        pm = self._model.model
+        self._data = pm.createData()
+        self._frame_ids = tuple(pm.getFrameId(name) for name in ("left_foot", "right_foot", "trunk"))
+        self._mass = float(pinocchio.computeTotalMass(pm))
+        self._gravity = float(np.linalg.norm(pm.gravity.linear))
+        if len(self._v_cols) != 18:
+            raise PlanningError(
+                f"robot '{robot.name}': {len(driven)} driven joints; the walk needs 12 (6 per leg)")
         self._solver = placo.KinematicsSolver(self._model)
         self._solver.enable_velocity_limits(False)
         self._tasks = placo.WalkTasks()
@@ -185,38 +190,15 @@ class PlacoSession:
         self._kp_tasks: tuple = ()
 
     # -- parameters ---------------------------------------------------------------------------
-    def configure(self, preset: Preset, single_support_frames: int, double_support_frames: int, fps: float,
-                  substep: int) -> None:
-        """Set placo's walk parameters from a preset and frame-snapped timing.
-
-        Args:
-            preset: The walk preset.
-            single_support_frames: Single support length in frames (multiple of ``substep``).
-            double_support_frames: Double support length in frames (multiple of ``substep``).
-            fps: Output frame rate (Hz).
-            substep: Frames per planner timestep.
-
-        Raises:
-            PlanningError: placo rounded the timing differently from what was asked.
-        """
+    def configure(self, preset: Preset) -> None:
+        """Set the footstep planner's and the standing pose's parameters from a preset."""
         p = self._params
         spec = self.robot.spec
-        p.single_support_duration = single_support_frames / fps
-        p.single_support_timesteps = single_support_frames // substep
-        p.double_support_ratio = double_support_frames / single_support_frames
-        p.startend_double_support_ratio = preset.startend_double_support_ratio
-        p.planned_timesteps = 48
         p.walk_com_height = preset.com_height
-        p.walk_foot_height = preset.foot_height
-        p.walk_foot_rise_ratio = preset.foot_rise_ratio
         p.walk_trunk_pitch = preset.trunk_pitch
         p.feet_spacing = preset.feet_spacing
         p.foot_length = spec.foot_length
         p.foot_width = spec.foot_width
-        p.zmp_margin = preset.zmp_margin
-        p.foot_zmp_target_x = preset.foot_zmp_target_x
-        p.foot_zmp_target_y = preset.foot_zmp_target_y
-        p.zmp_reference_weight = preset.zmp_reference_weight
         # Commands are range-checked against the preset before planning; placo's own
         # clipping is opened wide so it never silently shortens a step.
         p.walk_max_dx_forward = 10.0 * max(preset.max_dx_forward, 1e-3)
@@ -224,11 +206,6 @@ class PlacoSession:
         p.walk_max_dy = 10.0 * max(preset.max_dy, 1e-3)
         p.walk_max_dtheta = 10.0 * max(preset.max_dtheta, 1e-3)
         p.walk_dtheta_spacing = 0.0  # no hidden lateral widening while turning: steps follow the command exactly
-        got = p.double_support_timesteps() * substep if double_support_frames else 0
-        if got != double_support_frames:
-            raise PlanningError(
-                f"placo rounded double support to {got} frames instead of {double_support_frames}"
-            )
 
     # -- initial pose -------------------------------------------------------------------------
     def reset(self, seed: int) -> None:
@@ -310,30 +287,37 @@ class PlacoSession:
         m.set_T_world_fbase(move @ m.get_T_world_fbase())
         m.update_kinematics()
 
-    # -- planning -----------------------------------------------------------------------------
-    def plan(self, dx: float, dy: float, dtheta: float, steps: int) -> "PlacoPlan":
-        """Plan ``steps`` repetitive footsteps and the ZMP-preview CoM trajectory.
+    # -- footsteps ------------------------------------------------------------------------------
+    def footsteps(self, dx: float, dy: float, dtheta: float, steps: int) -> list[tuple[str, np.ndarray]]:
+        """placo's repetitive footstep plan from the current standing feet.
 
-        The walk starts and ends standing (placo's start/end double supports); the
-        left foot is the first stance foot.
+        The left foot is the first stance foot. Returns ``(side, 4x4 sole pose)`` per
+        footstep: the two standing feet, ``steps`` steps, and the closing step.
 
         Raises:
+            CommandError: placo's planner would shorten or move a step (feet too close).
             PlanningError: placo's planner fails.
         """
         try:
             planner = placo.FootstepsPlannerRepetitive(self._params)
             planner.configure(float(dx), float(dy), float(dtheta), int(steps))
             left, right = self.feet_frames()
-            footsteps = planner.plan(placo.HumanoidRobot_Side.left, left, right)
-            self._check_not_clipped(planner, list(footsteps), dx, dy, dtheta)
-            supports = placo.FootstepsPlanner.make_supports(footsteps, 0.0, True, True, True)
-            generator = placo.WalkPatternGenerator(self._model, self._params)
-            trajectory = generator.plan(supports, self._model.com_world(), 0.0)
+            footsteps = list(planner.plan(_SIDES["left"], left, right))
+            self._check_not_clipped(planner, footsteps, dx, dy, dtheta)
         except CommandError:
             raise
         except Exception as exc:
-            raise PlanningError(f"placo walk planning failed for command ({dx}, {dy}, {dtheta}): {exc}") from exc
-        return PlacoPlan(trajectory, placo.LIPM.compute_omega(self._params.walk_com_height))
+            raise PlanningError(f"placo footstep planning failed for command ({dx}, {dy}, {dtheta}): {exc}") from exc
+        names = {v: k for k, v in _SIDES.items()}
+        return [(names[f.side], np.array(f.frame)) for f in footsteps]
+
+    def next_footstep(self, side: str, pose: np.ndarray, dx: float, dy: float, dtheta: float) -> np.ndarray:
+        """Sole pose (4x4) of the other foot's next step from ``side`` planted at ``pose`` (placo's rule)."""
+        step = placo.Footstep(self._params.foot_width, self._params.foot_length)
+        step.side = _SIDES[side]
+        step.frame = np.asarray(pose, dtype=float)
+        planner = placo.FootstepsPlannerRepetitive(self._params)
+        return np.array(planner.opposite_footstep(step, float(dx), float(dy), float(dtheta)).frame)
 
     @staticmethod
     def _check_not_clipped(planner: "placo.FootstepsPlannerRepetitive", steps: list, dx: float, dy: float,
@@ -356,26 +340,28 @@ class PlacoSession:
         """Solve whole-body IK for one frame, warm-started from the current state.
 
         Iterates until both soles are within ``position_tol`` (m) and ``angle_tol``
-        (rad) of their targets and the CoM within ``position_tol``.
+        (rad) of their targets, the CoM within ``position_tol`` and the trunk
+        within ``angle_tol``: every task is met, so :meth:`rates` is exact.
 
         Args:
             left: 4x4 left sole target. right: 4x4 right sole target.
             com: (3,) CoM target. trunk: 3x3 trunk orientation target.
             max_iterations: Give up after this many solver iterations.
-            position_tol: Foot and CoM tolerance (m). angle_tol: Foot tolerance (rad).
+            position_tol: Foot and CoM tolerance (m). angle_tol: Foot and trunk tolerance (rad).
 
         Raises:
             PlanningError: The targets are not met within ``max_iterations``, or a knee bends the wrong way.
         """
         m = self._model
         self._tasks.update_tasks(left, right, com, trunk)
-        err = (np.inf, np.inf, np.inf)
+        err = (np.inf, np.inf, np.inf, np.inf)
 
         def met() -> bool:
             nonlocal err
             pos, ang = _feet_error(m.get_T_world_left(), m.get_T_world_right(), left, right)
-            err = (pos, ang, float(np.linalg.norm(m.com_world() - com)))
-            return pos < position_tol and err[2] < position_tol and ang < angle_tol
+            err = (pos, ang, float(np.linalg.norm(m.com_world() - com)),
+                   _rot_err(np.array(m.get_T_world_frame("trunk"))[:3, :3], trunk))
+            return pos < position_tol and err[2] < position_tol and ang < angle_tol and err[3] < angle_tol
 
         it, converged = self._iterate(self._solver, met, max_iterations, "IK solver")
         if converged:
@@ -383,7 +369,8 @@ class PlacoSession:
             return IKState(**self._state_fields(), iterations=it)
         raise PlanningError(
             f"IK did not converge in {max_iterations} iterations: foot error {err[0]:.2e} m, "
-            f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m (targets may be out of reach or past joint limits)"
+            f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m, trunk angle {err[3]:.2e} rad "
+            "(targets may be out of reach or past joint limits)"
         )
 
     def _iterate(self, solver: "placo.KinematicsSolver", met: Callable[[], bool], max_iterations: int,
@@ -414,45 +401,66 @@ class PlacoSession:
             "com": np.array(m.com_world()),
         }
 
-    def multibody_zmp(self, root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray, fps: float,
-                      gravity: float = 9.81) -> np.ndarray:
-        """Whole-body ZMP on the floor from the centroidal dynamics of a state sequence.
+    def rates(self, feet_vel: np.ndarray, feet_acc: np.ndarray, com_vel: np.ndarray, com_acc: np.ndarray,
+              trunk_vel: np.ndarray, trunk_acc: np.ndarray) -> Rates:
+        """Exact velocities and accelerations of the current (solved) pose.
 
-        Velocities and momentum rates are central differences on the configuration
-        manifold, so the result covers frames 2 .. T-3 of the input.
+        The IK's tasks (both soles' 6-D pose, the CoM and the trunk orientation)
+        determine the driven joints and the floating base; inverting their
+        Jacobian for the targets' rates gives ``v = J^-1 xd`` and
+        ``a = J^-1 (xdd - Jd v)``. Joints the walk does not drive stay still.
 
         Args:
-            root_pos: (T, 3) floating-base positions, world (m).
-            root_quat: (T, 4) floating-base orientations, world, xyzw.
-            joints: (T, J) joint angles in ``Robot.joint_names`` order (rad).
-            fps: Frame rate of the sequence (Hz).
-            gravity: Gravity magnitude (m/s^2).
+            feet_vel: (2, 6) sole twists [linear (m/s); angular (rad/s)], world, left then right.
+            feet_acc: (2, 6) sole accelerations (classical: the sole centre's
+                acceleration, and the angular acceleration), world.
+            com_vel: (3,) CoM velocity (m/s). com_acc: (3,) CoM acceleration (m/s^2).
+            trunk_vel: (3,) trunk angular velocity (rad/s). trunk_acc: (3,) its rate (rad/s^2).
 
-        Returns:
-            (T - 4, 2) ZMP x, y in the world frame (m).
+        Raises:
+            PlanningError: The task Jacobian is singular (e.g. straight knees).
         """
-        model = self._model.model
-        data = model.createData()
-        t = len(root_pos)
-        q = np.zeros((t, model.nq))
-        q[:, :3], q[:, 3:7] = root_pos, root_quat
-        q[:, self._q_index] = joints
-        for name, angle in self.robot.posture().items():
-            q[:, self._model.get_joint_offset(name)] = angle
-        mass = pinocchio.computeTotalMass(model)
-        momentum = np.zeros((t, 6))
-        com = np.zeros((t, 3))
-        for k in range(1, t - 1):
-            v = (pinocchio.difference(model, q[k], q[k + 1]) - pinocchio.difference(model, q[k], q[k - 1])) * fps / 2
-            h = pinocchio.computeCentroidalMomentum(model, data, q[k], v)
-            momentum[k] = np.r_[h.linear, h.angular]
-            com[k] = data.com[0]
-        rate = (momentum[3:-1] - momentum[1:-3]) * fps / 2  # frames 2 .. T-3
-        c = com[2:-2]
-        fx, fy, fz = rate[:, 0], rate[:, 1], rate[:, 2] + mass * gravity
-        px = c[:, 0] - (c[:, 2] * fx + rate[:, 4]) / fz
-        py = c[:, 1] - (c[:, 2] * fy - rate[:, 3]) / fz
-        return np.column_stack([px, py])
+        pm, data = self._model.model, self._data
+        q = np.array(self._model.state.q)
+        jac = self._task_jacobian(q)
+        target = np.concatenate([feet_vel[0], feet_vel[1], com_vel, trunk_vel])
+        try:
+            lu = scipy.linalg.lu_factor(jac, check_finite=True)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            raise PlanningError(f"the IK task Jacobian is singular: {exc}") from exc
+        if np.abs(np.diag(lu[0])).min() < 1e-9 * np.abs(np.diag(lu[0])).max():
+            raise PlanningError("the IK task Jacobian is singular (a leg is stretched straight or folded)")
+        v = np.zeros(pm.nv)
+        v[self._v_cols] = scipy.linalg.lu_solve(lu, target)
+        zero = np.zeros(pm.nv)
+        pinocchio.forwardKinematics(pm, data, q, v, zero)
+        drift = [pinocchio.getFrameClassicalAcceleration(pm, data, fid, pinocchio.LOCAL_WORLD_ALIGNED)
+                 for fid in self._frame_ids]
+        pinocchio.centerOfMass(pm, data, q, v, zero)
+        bias = np.concatenate([drift[0].vector, drift[1].vector, data.acom[0], drift[2].angular])
+        acc_target = np.concatenate([feet_acc[0], feet_acc[1], com_acc, trunk_acc])
+        a = np.zeros(pm.nv)
+        a[self._v_cols] = scipy.linalg.lu_solve(lu, acc_target - bias)
+        rot = pinocchio.Quaternion(q[6], q[3], q[4], q[5]).toRotationMatrix()
+        lin_acc = rot @ (a[:3] + np.cross(v[3:6], v[:3]))
+        pinocchio.computeCentroidalMomentumTimeVariation(pm, data, q, v, a)
+        rate = data.dhg
+        com = data.com[0]
+        fz = rate.linear[2] + self._mass * self._gravity
+        zmp = np.array([com[0] - (com[2] * rate.linear[0] + rate.angular[1]) / fz,
+                        com[1] - (com[2] * rate.linear[1] - rate.angular[0]) / fz])
+        return Rates(root_lin_vel=rot @ v[:3], root_ang_vel=rot @ v[3:6], joint_vel=v[self._v_index],
+                     root_lin_acc=lin_acc, root_ang_acc=rot @ a[3:6], joint_acc=a[self._v_index], zmp=zmp)
+
+    def _task_jacobian(self, q: np.ndarray) -> np.ndarray:
+        """(18, 6 + driven) Jacobian of [left sole 6-D, right sole 6-D, CoM, trunk angular velocity]."""
+        pm, data = self._model.model, self._data
+        pinocchio.computeJointJacobians(pm, data, q)
+        pinocchio.updateFramePlacements(pm, data)
+        left, right, trunk = (pinocchio.getFrameJacobian(pm, data, fid, pinocchio.LOCAL_WORLD_ALIGNED)
+                              for fid in self._frame_ids)
+        com = pinocchio.jacobianCenterOfMass(pm, data, q, False)
+        return np.vstack([left, right, com, trunk[3:6]])[:, self._v_cols]
 
     def knee_angles(self) -> tuple[float, float]:
         """Current (left, right) knee angles (rad)."""
@@ -612,40 +620,6 @@ class PlacoSession:
             foot_angle_error=float(ang),
             trunk_error=float(np.linalg.norm(tt[:3, 3] - trunk[:3, 3])),
             trunk_angle_error=_rot_err(tt[:3, :3], trunk[:3, :3]),
-        )
-
-
-class PlacoPlan:
-    """A planned walk (placo's trajectory), queried with numpy in and out."""
-
-    def __init__(self, trajectory: "placo.WPGTrajectory", omega: float) -> None:
-        self._traj = trajectory
-        self._omega = omega
-
-    @property
-    def t_end(self) -> float:
-        """End of the plan (s)."""
-        return float(self._traj.t_end)
-
-    def supports(self) -> list[SupportPhase]:
-        """All support phases, in time order."""
-        raw = list(self._traj.get_supports())
-        out = []
-        for i, s in enumerate(raw):
-            t_end = raw[i + 1].t_start if i + 1 < len(raw) else self.t_end
-            side = "both" if s.is_both() else _SIDES[s.side()]
-            out.append(SupportPhase(float(s.t_start), float(t_end), side, np.array(s.frame())))
-        return out
-
-    def sample(self, times: np.ndarray) -> PlanSamples:
-        """Sample the plan's targets at ``times`` (s)."""
-        tr = self._traj
-        return PlanSamples(
-            left=np.array([tr.get_T_world_left(t) for t in times]),
-            right=np.array([tr.get_T_world_right(t) for t in times]),
-            com=np.array([tr.get_p_world_CoM(t) for t in times]),
-            zmp=np.array([tr.get_p_world_ZMP(t, self._omega) for t in times]),
-            trunk=np.array([tr.get_R_world_trunk(t) for t in times]),
         )
 
 

@@ -36,10 +36,9 @@ PRESET_KEYS: dict[str, _Key] = {
     "foot_rise_ratio": _Key("1", 0.0, 0.5, "fraction of swing spent rising straight up and coming straight down"),
     "feet_spacing": _Key("m", 0.02, 1.0, "lateral distance between the sole centres"),
     "trunk_pitch_deg": _Key("deg", -30.0, 30.0, "trunk pitch while walking (positive leans forward)"),
-    "zmp_margin": _Key("m", 0.0, 0.1, "margin kept between the ZMP and the support polygon's edge"),
+    "zmp_margin": _Key("m", 0.0, 0.1, "least distance between the ZMP targets and the edge of the sole's contact polygon"),
     "foot_zmp_target_x": _Key("m", -0.2, 0.2, "ZMP target in the stance foot frame, forward"),
     "foot_zmp_target_y": _Key("m", -0.2, 0.2, "ZMP target in the stance foot frame, outward (mirrored per side)"),
-    "zmp_reference_weight": _Key("1", 0.0, 1e4, "weight of the ZMP target in the planner's QP"),
     "max_dx_forward": _Key("m", 0.0, 1.0, "largest forward step (per step)"),
     "max_dx_backward": _Key("m", 0.0, 1.0, "largest backward step, a positive number (per step)"),
     "max_dy": _Key("m", 0.0, 1.0, "largest lateral step (per step, either side)"),
@@ -48,6 +47,10 @@ PRESET_KEYS: dict[str, _Key] = {
 """Every scalar preset key with its unit, allowed range and meaning."""
 
 _RANGE_KEYS = ("dx", "dy", "dtheta")
+_RETIRED_KEYS = {
+    "zmp_reference_weight": "the ZMP no longer comes from placo's QP: it follows the stance foot exactly "
+                            "(see docs/presets.md); remove the key",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,6 @@ class Preset:
     zmp_margin: float
     foot_zmp_target_x: float
     foot_zmp_target_y: float
-    zmp_reference_weight: float
     max_dx_forward: float
     max_dx_backward: float
     max_dy: float
@@ -154,6 +156,9 @@ def load_preset(path: str | Path) -> Preset:
     if not isinstance(data, dict):
         raise PresetError(f"{path}: expected a mapping of preset keys at the top level")
     allowed = set(PRESET_KEYS) | {"command_range"}
+    for key, why in _RETIRED_KEYS.items():
+        if key in data:
+            raise PresetError(f"{path}: key '{key}' is no longer used: {why}")
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise PresetError(f"{path}: unknown key(s) {unknown}; allowed keys: {sorted(allowed)}")

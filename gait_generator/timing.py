@@ -26,12 +26,14 @@ class StepTiming:
         substep: Output frames per planner timestep.
         single_support_frames: Frames on one foot per step.
         double_support_frames: Frames on both feet between steps.
+        startend_frames: Frames of the double support that starts or ends a walk from standing.
     """
 
     fps: float
     substep: int
     single_support_frames: int
     double_support_frames: int
+    startend_frames: int
 
     @property
     def step_frames(self) -> int:
@@ -73,8 +75,9 @@ class StepTiming:
 def snap_timing(preset: Preset, fps: float) -> StepTiming:
     """Snap a preset's step timing to whole planner timesteps of whole frames.
 
-    The planner timestep is ``substep = round(fps / 30)`` frames (1/30 s at 60 fps):
-    coarse enough to keep placo's QP small, fine enough for a smooth CoM.
+    Phases are whole multiples of ``substep = round(fps / 30)`` frames (1/30 s at
+    60 fps), so the same preset gives the same timing at 60, 120 or 240 fps and a
+    clip regenerated at a higher rate holds the same motion.
 
     Args:
         preset: The walk preset.
@@ -88,4 +91,6 @@ def snap_timing(preset: Preset, fps: float) -> StepTiming:
     substep = max(1, round(fps / 30.0))
     ss = max(2 * substep, round(preset.single_support_duration * fps / substep) * substep)
     ds = round(preset.double_support_ratio * ss / substep) * substep
-    return StepTiming(fps=float(fps), substep=substep, single_support_frames=int(ss), double_support_frames=int(ds))
+    se = max(substep, round(preset.startend_double_support_ratio * ss / substep) * substep)
+    return StepTiming(fps=float(fps), substep=substep, single_support_frames=int(ss), double_support_frames=int(ds),
+                      startend_frames=int(se))

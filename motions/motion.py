@@ -147,6 +147,12 @@ class Motion:
         meta: JSON-serialisable provenance: robot, preset name and parameters,
             seed, generator version, step timing. Stored normalised through
             JSON (tuples become lists).
+        joint_acc: Joint accelerations, shape (T, J), rad/s^2, or None.
+        root_lin_acc: Root acceleration, shape (T, 3), m/s^2, world frame, or None.
+        root_ang_acc: Root angular acceleration, shape (T, 3), rad/s^2, world
+            frame, or None. The three accelerations are present together or not
+            at all; generated clips carry the exact (analytic) ones, which the
+            validator's inverse dynamics use instead of differencing.
     """
 
     QUAT_ORDER: ClassVar[str] = QUAT_ORDER
@@ -169,6 +175,9 @@ class Motion:
     achieved: Achieved
     loop: Loop
     meta: dict[str, Any]
+    joint_acc: FloatArray | None = None
+    root_lin_acc: FloatArray | None = None
+    root_ang_acc: FloatArray | None = None
 
     def __post_init__(self) -> None:
         fps = _checks.finite_float("fps", self.fps)
@@ -183,6 +192,16 @@ class Motion:
         for name, width, label in _FLOAT_FIELDS:
             shape = (t, j if width == "J" else width)
             values[name] = _checks.float_array(name, getattr(self, name), shape, label)
+        present = [getattr(self, name) is not None for name, _, _ in _ACC_FIELDS]
+        if any(present) and not all(present):
+            raise MotionFormatError(
+                "joint_acc, root_lin_acc, root_ang_acc: give all three accelerations or none "
+                f"(given: {[name for (name, _, _), p in zip(_ACC_FIELDS, present) if p]})"
+            )
+        if all(present):
+            for name, width, label in _ACC_FIELDS:
+                shape = (t, j if width == "J" else width)
+                values[name] = _checks.float_array(name, getattr(self, name), shape, label)
         values["contacts"] = _checks.bool_array("contacts", self.contacts, (t, 2), "(T, 2)")
         _checks.unit_quats("root_quat", values["root_quat"])
         _checks.continuous_quats("root_quat", values["root_quat"])
@@ -197,6 +216,11 @@ class Motion:
         values["meta"] = _normalised_meta(self.meta)
         for name, value in values.items():
             object.__setattr__(self, name, value)
+
+    @property
+    def has_accelerations(self) -> bool:
+        """True when the clip carries its exact accelerations."""
+        return self.joint_acc is not None
 
     @property
     def quat_order(self) -> str:
@@ -274,6 +298,13 @@ _FLOAT_FIELDS: tuple[tuple[str, int | str, str], ...] = (
     ("com_pos", 3, "(T, 3)"),
     ("zmp", 2, "(T, 2)"),
 )
+_ACC_FIELDS: tuple[tuple[str, int | str, str], ...] = (
+    ("joint_acc", "J", "(T, J)"),
+    ("root_lin_acc", 3, "(T, 3)"),
+    ("root_ang_acc", 3, "(T, 3)"),
+)
+ACCELERATION_FIELDS = tuple(name for name, _, _ in _ACC_FIELDS)
+"""The optional acceleration arrays, present together or not at all."""
 
 
 def _joint_names(value: object) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ import numpy as np
 from gait_generator.errors import MotionFormatError
 from motions.atomic import atomic_write_bytes
 from motions.loop import Loop
-from motions.motion import QUAT_ORDER, Achieved, Command, Footsteps, Motion
+from motions.motion import ACCELERATION_FIELDS, QUAT_ORDER, Achieved, Command, Footsteps, Motion
 
 __all__ = ["FORMAT_VERSION", "save", "load"]
 
@@ -94,6 +94,8 @@ _KEYS: dict[str, tuple[tuple[Callable[[np.dtype], bool], str], int]] = {
     "loop_cycle_offset_yaw": (_F64, 0),
     "meta": (_STR, 0),
 }
+# Optional keys: written when the Motion has them, read when the file has them.
+_OPTIONAL_KEYS = {name: (_F64, 2) for name in ACCELERATION_FIELDS}
 
 _ARRAY_FIELDS = (
     "root_pos",
@@ -137,7 +139,9 @@ def _to_arrays(motion: Motion) -> dict[str, np.ndarray]:
         "loop_cycle_offset_yaw": np.float64(loop.cycle_offset_yaw),
         "meta": np.str_(json.dumps(motion.meta, sort_keys=True, allow_nan=False)),
     }
-    return {key: _little_endian(arrays[key]) for key in _KEYS}
+    if motion.has_accelerations:
+        arrays.update({name: getattr(motion, name) for name in ACCELERATION_FIELDS})
+    return {key: _little_endian(arrays[key]) for key in (*_KEYS, *_OPTIONAL_KEYS) if key in arrays}
 
 
 def _little_endian(value: Any) -> np.ndarray:
@@ -212,12 +216,13 @@ def _read(path: Path) -> dict[str, np.ndarray]:
         missing = [key for key in _KEYS if key not in archive.files]
         if missing:
             raise MotionFormatError(f"{path}: key {missing[0]!r} is missing (all missing: {missing})")
-        return {key: _read_key(path, archive, key) for key in _KEYS}
+        keys = [*_KEYS, *(key for key in _OPTIONAL_KEYS if key in archive.files)]
+        return {key: _read_key(path, archive, key) for key in keys}
 
 
 def _read_key(path: Path, archive: np.lib.npyio.NpzFile, key: str) -> np.ndarray:
     """One member of the archive, dtype- and ndim-checked."""
-    (accepts, dtype_text), ndim = _KEYS[key]
+    (accepts, dtype_text), ndim = _KEYS[key] if key in _KEYS else _OPTIONAL_KEYS[key]
     try:
         value = archive[key]
     except _READ_ERRORS as exc:
@@ -273,6 +278,7 @@ def load(path: str | os.PathLike[str]) -> Motion:
                 cycle_offset_yaw=a["loop_cycle_offset_yaw"],
             ),
             meta=meta,
+            **{name: a.get(name) for name in ACCELERATION_FIELDS},
         )
     except MotionFormatError as exc:
         raise MotionFormatError(f"{path}: {exc}") from exc

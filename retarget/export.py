@@ -252,6 +252,7 @@ def _motion_bytes(motion: Motion, table: JointMapping, target: Robot) -> bytes:
 
     joints, joint_vel = table.apply(motion, list(target.joint_names))
     mapped = dataclasses.replace(motion, joint_names=target.joint_names, joint_pos=joints, joint_vel=joint_vel,
+                                 joint_acc=None, root_lin_acc=None, root_ang_acc=None,
                                  meta={**motion.meta, "robot": target.name})
     return to_bytes(mapped)
 

@@ -140,6 +140,9 @@ def resample(motion: Motion, fps: float) -> Motion:
         joint_vel=np.zeros((count, motion.num_joints)),
         root_lin_vel=np.zeros((count, 3)),
         root_ang_vel=np.zeros((count, 3)),
+        joint_acc=None,
+        root_lin_acc=None,
+        root_ang_acc=None,
     )
     return recompute_velocities(out)
 
@@ -159,7 +162,9 @@ def recompute_velocities(motion: Motion) -> Motion:
 
     Returns:
         A copy of ``motion`` with ``root_lin_vel``, ``root_ang_vel`` and
-        ``joint_vel`` replaced.
+        ``joint_vel`` replaced, and no accelerations (differenced velocities have
+        no exact accelerations to go with them).
     """
     lin, ang, jv = clip_velocities(motion.root_pos, motion.root_quat, motion.joint_pos, motion.loop, motion.fps)
-    return dataclasses.replace(motion, root_lin_vel=lin, root_ang_vel=ang, joint_vel=jv)
+    return dataclasses.replace(motion, root_lin_vel=lin, root_ang_vel=ang, joint_vel=jv, joint_acc=None,
+                               root_lin_acc=None, root_ang_acc=None)

@@ -1,54 +1,68 @@
-"""Closing a gait cycle exactly, and splitting planar offsets."""
+"""Footholds and support phases: the steady cycle repeats exactly, a walk from standing starts and ends at rest."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from hypothesis import given, strategies as st
+import pytest
 
-from gait_generator.cycle import close_cycle, planar_offset
-
-
-def planar(yaw: float, x: float, y: float) -> np.ndarray:
-    m = np.eye(4)
-    m[:2, :2] = [[math.cos(yaw), -math.sin(yaw)], [math.sin(yaw), math.cos(yaw)]]
-    m[:2, 3] = [x, y]
-    return m
+from gait_generator.cycle import anchor, planar_offset, standing_start, steady_cycle
+from gait_generator.placo_adapter import session
+from gait_generator.preset import resolve_preset
+from gait_generator.timing import snap_timing
+from robots import load_robot
 
 
-@given(
-    yaw=st.floats(-0.7, 0.7), x=st.floats(-0.2, 0.2), y=st.floats(-0.2, 0.2),
-    n=st.integers(2, 60), noise=st.floats(0.0, 1e-3),
-)
-def test_closed_cycle_maps_onto_the_next(yaw, x, y, n, noise):
-    rng = np.random.default_rng(n)
-    offset = planar(yaw, x, y)
-    pts = rng.normal(size=(n + 1, 3))
-    pts[n] = pts[0] @ offset[:3, :3].T + offset[:3, 3] + noise
-    out = close_cycle(pts, offset)
-    np.testing.assert_allclose(out[n], out[0] @ offset[:3, :3].T + offset[:3, 3], atol=1e-12)
-    np.testing.assert_array_equal(out[0], pts[0])
-    assert np.abs(out - pts).max() <= noise * math.sqrt(3) + 1e-12
+@pytest.fixture(scope="module")
+def setup():
+    robot = load_robot("mini_biped")
+    preset = resolve_preset(robot.spec.presets, "medium", robot.name)
+    timing = snap_timing(preset, 60)
+    s = session(robot)
+    s.configure(preset)
+    s.reset(0)
+    return s, preset, timing
 
 
-@given(yaw=st.floats(-3.0, 3.0), x=st.floats(-1, 1), y=st.floats(-1, 1))
-def test_planar_offset_round_trip(yaw, x, y):
-    pos, got = planar_offset(planar(yaw, x, y))
-    assert abs(got - yaw) < 1e-12
-    np.testing.assert_allclose(pos, [x, y, 0.0], atol=1e-15)
+@pytest.mark.parametrize("cmd", [(0.04, 0.0, 0.0), (0.0, 0.02, 0.0), (0.03, -0.01, 0.25), (0.0, 0.0, -0.3)])
+def test_steady_cycle_maps_onto_the_next_by_its_offset(setup, cmd):
+    s, preset, timing = setup
+    cycle = steady_cycle(s, preset, timing, *cmd)
+    tl, g = cycle.timeline, cycle.offset
+    n = timing.cycle_frames
+    assert tl.frames == n and [p.start for p in tl.phases][0] == 0 and tl.phases[-1].end == n
+    assert all(a.end == b.start for a, b in zip(tl.phases, tl.phases[1:]))
+    # Each foot's later foothold is its earlier one moved by the offset, one cycle later.
+    for holds in tl.holds:
+        for a, b in zip(holds, holds[1:]):
+            if b.start - a.start == n:
+                np.testing.assert_allclose(b.pose, g @ a.pose, atol=1e-12)
+    # The ZMP reference repeats under the offset: p(T) = R p(0) + o.
+    zmp, _ = tl.zmp_reference()
+    pos, yaw = planar_offset(g)
+    r = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
+    np.testing.assert_allclose(zmp(n / 60)[0], r @ zmp(0.0)[0] + pos[:2], atol=1e-12)
+    assert yaw == pytest.approx(2 * cmd[2])  # one cycle is two steps
 
 
-@given(yaw=st.floats(-0.6, 0.6), n=st.integers(8, 60))
-def test_periodic_com_shift_moves_the_lipm_zmp_by_the_request(yaw, n):
-    from gait_generator.cycle import periodic_com_shift
+def test_zmp_sits_on_the_stance_anchor_whenever_a_foot_is_in_the_air(setup):
+    s, preset, timing = setup
+    tl = steady_cycle(s, preset, timing, 0.04, 0.01, 0.1).timeline
+    frames = np.arange(tl.frames + 1)
+    feet = tl.feet(frames)
+    zmp, _ = tl.zmp_reference()
+    p = zmp(frames / 60)
+    for k in frames:
+        up = ~feet.planted[k]
+        if up.any():
+            stance = int(np.flatnonzero(~up)[0])
+            np.testing.assert_allclose(p[k], anchor(feet.poses[k, stance], stance, preset), atol=1e-12)
 
-    fps, omega = 60.0, 6.8
-    rng = np.random.default_rng(n)
-    want = rng.normal(scale=0.01, size=(n, 2))
-    d = periodic_com_shift(want, omega, fps, yaw)
-    rot = planar(yaw, 0, 0)[:2, :2]
-    np.testing.assert_allclose(d[n], rot @ d[0], atol=1e-15)
-    ext = np.vstack([d[n - 1 : n] @ rot, d])  # frame -1 is frame N-1 turned back
-    acc = (ext[2:] - 2 * ext[1:-1] + ext[:-2]) * fps**2
-    np.testing.assert_allclose(d[:n] - acc / omega**2, want, atol=1e-12)
+
+def test_walk_from_standing_starts_and_ends_on_both_feet(setup):
+    s, preset, timing = setup
+    tl = standing_start(s, preset, timing, 0.03, 0.0, 0.1, 120)
+    assert tl.phases[0].support == "both" and tl.phases[0].bump
+    assert tl.phases[-1].support == "both" and tl.phases[-1].bump
+    assert tl.frames >= 120 + timing.fps  # about a second of walking past the clip before the stop
+    feet = tl.feet(np.array([0, tl.frames]))
+    assert feet.planted.all()

@@ -83,7 +83,7 @@ def test_world_frame_starts_at_origin_heading_x():
 
 
 def test_command_beyond_step_limits_is_an_error():
-    with pytest.raises(CommandError, match=r"dx=0.5 .*step limits \[-0.04, 0.06\]"):
+    with pytest.raises(CommandError, match=r"dx=0.5 .*step limits \[-0.04, 0.05\]"):
         generate(dx=0.5)
     with pytest.raises(CommandError, match="dtheta"):
         generate(dtheta=-1.0)

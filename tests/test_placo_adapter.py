@@ -23,7 +23,7 @@ def mini():
     s = session(robot)
     preset = load_preset(robot.spec.presets["medium"])
     t = snap_timing(preset, 60)
-    s.configure(preset, t.single_support_frames, t.double_support_frames, 60.0, t.substep)
+    s.configure(preset)
     return robot, s
 
 
@@ -73,3 +73,32 @@ def test_only_the_adapter_imports_placo():
 def test_placo_is_pinned_exactly():
     text = (ROOT / "pyproject.toml").read_text()
     assert '"placo==0.10.2"' in text
+
+
+def test_rates_are_the_derivatives_of_the_ik_solution(mini):
+    # Solve the IK at t - h, t, t + h for targets moving at known rates: the exact velocity
+    # and acceleration of the solution at t match its central differences.
+    robot, s = mini
+    s.reset(0)
+    left, right = s.feet_frames()
+    com0 = np.array([0.01, -0.02, 0.21])
+    v_com, a_com = np.array([0.1, 0.05, 0.0]), np.array([0.5, -0.3, 0.0])
+    foot_v, foot_a = np.array([0.2, 0.0, 0.1]), np.array([0.0, 0.4, -1.0])
+
+    def state(t: float):
+        lf = left.copy()
+        lf[2, 3] = 0.02
+        lf[:3, 3] += foot_v * t + 0.5 * foot_a * t * t
+        com = com0 + v_com * t + 0.5 * a_com * t * t
+        return s.solve(lf, right, com, np.eye(3), 100, 1e-12, 1e-10)
+
+    h = 1e-3
+    minus, plus = state(-h), state(h)
+    mid = state(0.0)
+    feet_vel = np.zeros((2, 6))
+    feet_acc = np.zeros((2, 6))
+    feet_vel[0, :3], feet_acc[0, :3] = foot_v, foot_a
+    rates = s.rates(feet_vel, feet_acc, v_com, a_com, np.zeros(3), np.zeros(3))
+    np.testing.assert_allclose(rates.joint_vel, (plus.joints - minus.joints) / (2 * h), atol=1e-4)  # O(h^2) differencing
+    np.testing.assert_allclose(rates.joint_acc, (plus.joints - 2 * mid.joints + minus.joints) / h**2, atol=2e-2)
+    np.testing.assert_allclose(rates.root_lin_vel, (plus.root_pos - minus.root_pos) / (2 * h), atol=1e-6)

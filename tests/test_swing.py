@@ -34,3 +34,17 @@ def test_pose_reaches_footholds_and_stays_flat():
     np.testing.assert_allclose(out[-1], b, atol=1e-15)
     np.testing.assert_allclose(out[:, 2, :3], [[0, 0, 1]] * 11)  # z axis stays vertical: flat sole
     assert out[:, 2, 3].max() == 0.03
+
+
+def test_swing_rates_are_exact_derivatives():
+    from gait_generator.swing import SwingState
+
+    a, b = pose(0.0, 0.05, 0.0), pose(0.1, 0.06, 0.3)
+    tau = np.linspace(0.05, 0.95, 19)
+    duration, h = 0.2, 1e-6
+    state = SwingState(a, b, tau, duration, 0.03, 0.1)
+    ahead = SwingState(a, b, tau + h / duration, duration, 0.03, 0.1)
+    behind = SwingState(a, b, tau - h / duration, duration, 0.03, 0.1)
+    np.testing.assert_allclose((ahead.pos - behind.pos) / (2 * h), state.vel, atol=1e-5)
+    np.testing.assert_allclose((ahead.vel - behind.vel) / (2 * h), state.acc, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose((ahead.yaw - behind.yaw) / (2 * h), state.yaw_rate, atol=1e-6)

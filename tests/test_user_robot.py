@@ -156,7 +156,6 @@ trunk_pitch_deg: -2.0              # deg, trunk pitch (positive leans forward)
 zmp_margin: 0.005                  # m, ZMP margin inside the support polygon
 foot_zmp_target_x: 0.0             # m, ZMP target in the stance foot, forward
 foot_zmp_target_y: 0.0             # m, ZMP target in the stance foot, outward
-zmp_reference_weight: 0.1          # weight of the ZMP target in the planner QP
 max_dx_forward: 0.06               # m per step
 max_dx_backward: 0.04              # m per step (positive number)
 max_dy: 0.03                       # m per step, either side

@@ -11,6 +11,8 @@ from PIL import Image
 
 import gait_generator
 from gait_generator.index import MotionEntry, write_index
+from robots import load_robot
+from robots.soles import sole_polygons
 from viz import plots
 from viz.cli import library_points, main
 
@@ -21,7 +23,7 @@ def motion():
 
 
 def test_motion_figure_has_the_four_panels(motion):
-    fig = plots.motion_figure(motion, foot_length=0.1, foot_width=0.055)
+    fig = plots.motion_figure(motion, soles=sole_polygons(load_robot("mini_biped")))
     assert [ax.get_title() for ax in fig.axes] == list(plots.MOTION_PANELS)
     plan = fig.axes[0]
     assert len(plan.patches) == motion.footsteps.num_steps

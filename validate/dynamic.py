@@ -17,13 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motions import Motion
-from motions.rotations import finite_difference, matrix_from_quat
+from motions.rotations import matrix_from_quat
+from robots.soles import support_distance
 from validate.result import CheckResult
 from validate.thresholds import Dynamic
 from validate.trace import RobotModel, Trace
 
-__all__ = ["GRAVITY", "support_mask", "ground_wrench", "multibody_zmp", "centroidal_zmp",
-           "support_distance", "dynamic_checks"]
+__all__ = ["GRAVITY", "support_mask", "ground_wrench", "multibody_zmp", "centroidal_zmp", "dynamic_checks"]
 
 STAGE = "dynamic"
 GRAVITY = 9.81
@@ -33,17 +33,12 @@ FloatArray = NDArray[np.float64]
 
 
 def support_mask(trace: Trace, th: Dynamic) -> NDArray[np.bool_]:
-    """(T, 2) feet whose lowest sole corner is within ``support_height_max_m`` of the floor.
+    """(T, 2) soles touching the floor: their lowest collision point within ``support_height_max_m``.
 
-    A foot also supports within ``support_switch_tolerance_frames`` of a frame
-    where it does (the switch happens somewhere between two frames).
+    No frame tolerance: generated clips move the ZMP onto the stance sole before
+    the other foot lifts, so the support of each frame is exactly its touching soles.
     """
-    low = trace.corners[..., 2].min(axis=2) <= th.support_height_max_m
-    out = low.copy()
-    for shift in range(1, th.support_switch_tolerance_frames + 1):
-        out[shift:] |= low[:-shift]
-        out[:-shift] |= low[shift:]
-    return out
+    return trace.corners[..., 2].min(axis=2) <= th.support_height_max_m
 
 
 def ground_wrench(motion: Motion, trace: Trace) -> tuple[FloatArray, FloatArray]:
@@ -67,51 +62,14 @@ def centroidal_zmp(motion: Motion, com: FloatArray | None = None) -> FloatArray:
     if motion.num_frames < 3:
         return com[:, :2].copy()
     if motion.loop.looping:
-        vel = finite_difference(com, motion.fps, motion.loop.transform_positions(com[-1], -motion.loop.num_cycles),
-                                motion.loop.transform_positions(com[0], motion.loop.num_cycles))
-        acc = finite_difference(vel, motion.fps, motion.loop.transform_vectors(vel[-1], -motion.loop.num_cycles),
-                                motion.loop.transform_vectors(vel[0], motion.loop.num_cycles))
+        n = motion.loop.num_cycles
+        before = motion.loop.transform_positions(com[-1:], -n)
+        after = motion.loop.transform_positions(com[:1], n)
     else:
-        acc = finite_difference(finite_difference(com, motion.fps), motion.fps)
+        before, after = 2 * com[:1] - com[1:2], 2 * com[-1:] - com[-2:-1]  # linear ends: zero acceleration
+    padded = np.concatenate([before, com, after])
+    acc = (padded[2:] - 2 * padded[1:-1] + padded[:-2]) * motion.fps**2
     return com[:, :2] - com[:, 2:3] * acc[:, :2] / (acc[:, 2:3] + GRAVITY)
-
-
-def support_distance(points: FloatArray, support: NDArray[np.bool_], corners: FloatArray) -> FloatArray:
-    """Signed distance (m) of each point to the convex hull of the supporting soles.
-
-    Args:
-        points: (T, 2) points on the floor.
-        support: (T, 2) which feet support.
-        corners: (T, 2, 4, 3) sole corners.
-
-    Returns:
-        (T,) distance: positive outside the polygon, negative inside (minus the
-        distance to the nearest edge), ``inf`` where no foot supports.
-    """
-    t = points.shape[0]
-    left, right = corners[:, 0, :, :2], corners[:, 1, :, :2]
-    a = np.where(support[:, 0, None, None], left, right)
-    b = np.where(support[:, 1, None, None], right, left)
-    p = np.concatenate([a, b], axis=1)  # (T, 8, 2); one foot's corners twice in single support
-    d = p[:, None, :, :] - p[:, :, None, :]  # d[t, i, j] = p_j - p_i
-    cross = d[:, :, :, None, 0] * d[:, :, None, :, 1] - d[:, :, :, None, 1] * d[:, :, None, :, 0]  # [t,i,j,k]
-    length = np.linalg.norm(d, axis=3)
-    edge = (cross >= -1e-12).all(axis=3) & (length > 1e-9)  # i -> j is a counter-clockwise hull edge
-    safe = np.where(length > 1e-9, length, 1.0)
-    normal = np.stack([d[..., 1], -d[..., 0]], axis=3) / safe[..., None]  # outward (right of i -> j)
-    rel = points[:, None, :] - p  # (T, 8, 2) point minus p_i
-    line = np.einsum("tijc,tic->tij", normal, rel)
-    line = np.where(edge, line, -np.inf)
-    inside = line.max(axis=(1, 2))
-    # Exact distance to the boundary when outside: nearest point on the hull edges.
-    u = np.einsum("tijc,tic->tij", d, rel) / safe**2
-    u = np.clip(u, 0.0, 1.0)
-    nearest = p[:, :, None, :] + u[..., None] * d
-    seg = np.linalg.norm(points[:, None, None, :] - nearest, axis=3)
-    seg = np.where(edge, seg, np.inf).min(axis=(1, 2))
-    out = np.where(inside > 0, seg, inside)
-    out[~support.any(axis=1)] = np.inf
-    return out.reshape(t)
 
 
 def dynamic_checks(motion: Motion, rm: RobotModel, trace: Trace, th: Dynamic) -> list[CheckResult]:
@@ -125,8 +83,9 @@ def dynamic_checks(motion: Motion, rm: RobotModel, trace: Trace, th: Dynamic) ->
     force, moment = ground_wrench(motion, trace)
     zmp_mb = multibody_zmp(motion.root_pos, force, moment)
     zmp_c = centroidal_zmp(motion) + zmp_mb - centroidal_zmp(motion, trace.com)
-    dist_mb = support_distance(zmp_mb, support, trace.corners)
-    dist_c = support_distance(zmp_c, support, trace.corners)
+    polygons = trace.corners[..., :2]
+    dist_mb = support_distance(zmp_mb, support, polygons)
+    dist_c = support_distance(zmp_c, support, polygons)
     weight = rm.mass * GRAVITY
     out: list[CheckResult] = []
 

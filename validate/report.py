@@ -34,7 +34,9 @@ def summary(results: list[MotionResult], worst: int = 10) -> dict[str, Any]:
         for name in r.failed_checks:
             per_check[name] = per_check.get(name, 0) + 1
     survived = [v for r in results if (v := _metric(r, "physics_replay", "open_loop_survived")) is not None]
-    assist = [v for r in results if (v := _metric(r, "physics_replay", "assist_force_mean_pct")) is not None]
+    standing = [r for r in results if _metric(r, "physics_replay", "open_loop_survived")]
+    drift = [v for r in standing if (v := _metric(r, "physics_replay", "open_loop_drift_m")) is not None]
+    yaw = [v for r in standing if (v := _metric(r, "physics_replay", "open_loop_yaw_drift_deg")) is not None]
     ranked = sorted((r for r in results if r.status != PASS),
                     key=lambda r: (r.status != ERROR, -len(r.reasons), r.file))
     clip = sum(r.clip_seconds for r in results)
@@ -47,7 +49,8 @@ def summary(results: list[MotionResult], worst: int = 10) -> dict[str, Any]:
         "physics": {
             "replayed": len(survived),
             "open_loop_survival_rate": float(np.mean(survived)) if survived else None,
-            "assist_force_mean_pct_median": float(np.median(assist)) if assist else None,
+            "open_loop_drift_m_median": float(np.median(drift)) if drift else None,
+            "open_loop_yaw_drift_deg_median": float(np.median(yaw)) if yaw else None,
         },
         "clip_seconds": clip,
         "worker_seconds": wall,
@@ -72,7 +75,7 @@ def write_json(path: str | Path, document: dict[str, Any]) -> Path:
 
 
 def _plot(document: dict[str, Any]) -> str:
-    """Base64 PNG: failures per check and the distribution of the mean assist force ("" if unavailable)."""
+    """Base64 PNG: failures per check and the open-loop drift of each replay ("" if unavailable)."""
     try:
         import matplotlib
 
@@ -81,16 +84,16 @@ def _plot(document: dict[str, Any]) -> str:
     except Exception:  # matplotlib missing or broken: the page works without the plot
         return ""
     s = document["summary"]
-    assist = [m["checks"]["physics_replay"]["metrics"].get("assist_force_mean_pct")
-              for m in document["motions"] if "physics_replay" in m["checks"]]
+    drift = [m["checks"]["physics_replay"]["metrics"].get("open_loop_drift_m")
+             for m in document["motions"] if "physics_replay" in m["checks"]]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
     names = list(s["failures_per_check"]) or ["(none)"]
     axes[0].barh(names, [s["failures_per_check"].get(n, 0) for n in names], color="#c0504d")
     axes[0].set_xlabel("motions failing")
     axes[0].set_title("Failures per check")
-    axes[1].hist([a for a in assist if a is not None] or [0], bins=20, color="#4f81bd")
-    axes[1].set_xlabel("mean root assist force (% body weight)")
-    axes[1].set_title("Physics replay assist")
+    axes[1].hist([d for d in drift if d is not None] or [0], bins=20, color="#4f81bd")
+    axes[1].set_xlabel("root drift after the open-loop replay (m)")
+    axes[1].set_title("Physics replay drift")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80)
@@ -105,7 +108,10 @@ _COLUMNS = (
     ("friction_cone", "friction_ratio_max", "friction"),
     ("physics_replay", "open_loop_survival_s", "survival (s)"),
     ("physics_replay", "open_loop_drift_m", "drift (m)"),
-    ("physics_replay", "assist_force_mean_pct", "assist (% mg)"),
+    ("physics_replay", "open_loop_yaw_drift_deg", "yaw drift (deg)"),
+    ("physics_replay", "open_loop_speed_ratio", "speed ratio"),
+    ("physics_replay", "open_loop_turn_ratio", "turn ratio"),
+    ("physics_replay", "assist_force_mean_pct", "assist needed (% mg)"),
 )
 
 
@@ -134,10 +140,11 @@ td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top}}th{{background:
 <h1>gait_validate report</h1>
 <p>{s['motions']} motions: {s['counts']['pass']} pass, {s['counts']['fail']} fail, {s['counts']['error']} error
 (pass rate {'' if s['pass_rate'] is None else f"{s['pass_rate']:.1%}"}).
-Physics replays: {phys['replayed']}, open-loop survival rate
-{'n/a' if phys['open_loop_survival_rate'] is None else f"{phys['open_loop_survival_rate']:.1%}"},
-median assist {'n/a' if phys['assist_force_mean_pct_median'] is None else f"{phys['assist_force_mean_pct_median']:.1f} %"}
-of body weight.</p>
+Physics replays (open loop, the robot's own actuators, nothing on the root): {phys['replayed']},
+survival rate {'n/a' if phys['open_loop_survival_rate'] is None else f"{phys['open_loop_survival_rate']:.1%}"},
+median drift {'n/a' if phys['open_loop_drift_m_median'] is None else f"{phys['open_loop_drift_m_median'] * 100:.1f} cm"},
+median heading drift {'n/a' if phys['open_loop_yaw_drift_deg_median'] is None else f"{phys['open_loop_yaw_drift_deg_median']:.1f} deg"}.
+The assist column (a stabilising root wrench, run only for clips that fail) says how much help a clip needed.</p>
 <p>Failures per check: {esc(', '.join(f'{k} {v}' for k, v in s['failures_per_check'].items()) or 'none')}</p>
 {img}
 <table><tr><th>motion</th><th>status</th>{head}<th>reasons</th></tr>

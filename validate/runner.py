@@ -161,8 +161,8 @@ def _entry_summary(result: MotionResult) -> dict[str, Any]:
         "failed_checks": result.failed_checks,
         "validator_version": VALIDATOR_VERSION,
     }
-    for check, key in (("physics_replay", "open_loop_survived"), ("physics_replay", "assist_force_mean_pct"),
-                       ("zmp_support", "zmp_margin_min_m")):
+    for check, key in (("physics_replay", "open_loop_survived"), ("physics_replay", "open_loop_drift_m"),
+                       ("physics_replay", "open_loop_yaw_drift_deg"), ("zmp_support", "zmp_margin_min_m")):
         try:
             doc[key] = result.check(check).metrics.get(key)
         except KeyError:

@@ -43,8 +43,8 @@ class Kinematic:
     root_teleport_max_m: float
     feet_agreement_max_m: float
     com_agreement_max_m: float
+    contact_height_max_m: float
     contact_mismatch_max_frac: float
-    contact_switch_tolerance_frames: int
     fps_velocity_ratio_tolerance: float
     fps_velocity_rms_rel_max: float
 
@@ -57,7 +57,6 @@ class Dynamic:
     zmp_margin_min_m: float
     multibody_zmp_margin_min_m: float
     support_height_max_m: float
-    support_switch_tolerance_frames: int
     normal_force_min_frac: float
     end_frames_skipped: int
 
@@ -70,9 +69,14 @@ class Physics:
     duration_s: float
     fall_height_frac: float
     fall_tilt_max_deg: float
+    drift_max_m: float
+    yaw_drift_max_deg: float
+    ratio_min: float
+    ratio_max: float
+    ratio_min_travel_m: float
+    ratio_min_turn_deg: float
     assist_frequency_hz: float
     assist_damping_ratio: float
-    assist_force_mean_max_pct: float
     contact_height_max_m: float
 
 

@@ -2,8 +2,12 @@
 
 Every frame's ``qpos`` comes from :func:`robots.mjcf.to_qpos` (the only xyzw to
 wxyz conversion); ``qvel`` from the stored velocities (free-joint angular
-velocity in the body frame, as MuJoCo wants it) and ``qacc`` from central
-differences of ``qvel`` at the motion's fps (loop neighbours for looping clips).
+velocity in the body frame, as MuJoCo wants it). ``qacc`` is exact: the clip's
+own accelerations when it carries them (generated clips do, from the IK's task
+Jacobians), else the second central difference of the positions on the
+configuration manifold (loop neighbours for looping clips), which is exact for
+quadratic motion. Differencing the stored velocities instead would smooth the
+accelerations over +-2 frames.
 Per frame the pass runs ``mj_inverse`` with all constraints disabled, so
 ``qfrc_inverse[:6]`` is the wrench the ground must supply (MuJoCo's soft
 contacts would give about zero force at zero penetration), then ``mj_collision``
@@ -21,10 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motions import Motion
-from motions.rotations import finite_difference, matrix_from_quat
+from motions.rotations import matrix_from_quat
 from robots import Robot, mjcf
+from robots.soles import sole_polygons
 
-__all__ = ["RobotModel", "Trace", "robot_model", "joint_columns", "trace_motion"]
+__all__ = ["RobotModel", "Trace", "robot_model", "joint_columns", "trace_motion", "second_difference"]
 
 FloatArray = NDArray[np.float64]
 
@@ -44,7 +49,9 @@ class RobotModel:
         geom_kind: Per geom: 0 floor, 1 left foot, 2 right foot, 3 other body.
         allowed_pairs: Body-id pairs in contact in the initial posture (not self-collisions).
         mass: Total mass (kg).
-        sole_corners: (4, 3) sole corners in the sole-site frame (m).
+        sole_points: (2, K, 3) vertices of each sole's contact polygon (from the
+            feet's collision geometry, :mod:`robots.soles`) in the sole-site frame (m);
+            the shorter polygon repeats its last vertex.
     """
 
     robot: Robot
@@ -57,7 +64,7 @@ class RobotModel:
     geom_kind: NDArray[np.int64]
     allowed_pairs: frozenset[tuple[int, int]]
     mass: float
-    sole_corners: FloatArray
+    sole_points: FloatArray
 
 
 @functools.cache
@@ -84,8 +91,12 @@ def _build(robot: Robot) -> RobotModel:
     kind[floor] = 0
     kind[model.geom_bodyid == bodies[0]] = 1
     kind[model.geom_bodyid == bodies[1]] = 2
-    length, width = robot.spec.foot_length, robot.spec.foot_width
-    corners = np.array([[sx * length / 2, sy * width / 2, 0.0] for sx in (1, -1) for sy in (1, -1)])
+    soles = sole_polygons(robot, base)
+    k = max(len(soles.left), len(soles.right))
+    points = np.zeros((2, k, 3))
+    for side in (0, 1):
+        poly = soles.side(side)
+        points[side, :, :2] = np.vstack([poly, np.repeat(poly[-1:], k - len(poly), axis=0)])
     return RobotModel(
         robot=robot,
         model=model,
@@ -97,7 +108,7 @@ def _build(robot: Robot) -> RobotModel:
         geom_kind=kind,
         allowed_pairs=_initial_pairs(robot, model, floor),
         mass=float(model.body_subtreemass[1]),
-        sole_corners=corners,
+        sole_points=points,
     )
 
 
@@ -140,7 +151,7 @@ class Trace:
         qpos, qvel, qacc: MuJoCo state rows (T, nq) / (T, nv) / (T, nv).
         feet_pos: Sole site positions (T, 2, 3), columns [left, right].
         feet_rot: Sole site rotations (T, 2, 3, 3), world from sole.
-        corners: Sole corners (T, 2, 4, 3).
+        corners: Contact polygon vertices of each sole (T, 2, K, 3), world.
         com: Whole-body centre of mass (T, 3).
         qfrc_inverse: Free-floating inverse dynamics (T, nv); ``[:6]`` is the
             wrench the ground must supply (force world, torque in the root frame).
@@ -173,17 +184,38 @@ def _state(motion: Motion, rm: RobotModel) -> tuple[FloatArray, FloatArray, Floa
     rot = matrix_from_quat(motion.root_quat)
     ang_local = np.einsum("tji,tj->ti", rot, motion.root_ang_vel)
     qvel = np.concatenate([motion.root_lin_vel, ang_local, motion.joint_vel[:, cols]], axis=1)
-    if motion.loop.looping and motion.num_frames >= 2:
-        before = qvel[-1].copy()
-        after = qvel[0].copy()
-        before[:3] = motion.loop.transform_vectors(qvel[-1, :3], -motion.loop.num_cycles)
-        after[:3] = motion.loop.transform_vectors(qvel[0, :3], motion.loop.num_cycles)
-        qacc = finite_difference(qvel, motion.fps, before, after)
-    elif motion.num_frames >= 3:
-        qacc = finite_difference(qvel, motion.fps)
+    if motion.has_accelerations:
+        ang_acc = np.einsum("tji,tj->ti", rot, motion.root_ang_acc)
+        qacc = np.concatenate([motion.root_lin_acc, ang_acc, motion.joint_acc[:, cols]], axis=1)
     else:
-        qacc = np.zeros_like(qvel)
+        qacc = second_difference(motion, rm.model, qpos)
     return qpos, qvel, qacc
+
+
+def second_difference(motion: Motion, model: mujoco.MjModel, qpos: FloatArray) -> FloatArray:
+    """Accelerations (T, nv) as second central differences of ``qpos`` on the configuration manifold.
+
+    Looping clips use their loop neighbours; other clips repeat the end differences.
+    """
+    t = qpos.shape[0]
+    if t < 3 and not motion.loop.looping:
+        return np.zeros((t, model.nv))
+    rows = [qpos[-1:], qpos, qpos[:1]]
+    if motion.loop.looping:
+        n = motion.loop.num_cycles
+        before = motion.loop.transform_positions(motion.root_pos[-1:], -n)
+        after = motion.loop.transform_positions(motion.root_pos[:1], n)
+        rows[0] = mjcf.to_qpos(model, before, motion.loop.transform_quats(motion.root_quat[-1:], -n),
+                               [qpos[-1, 7:]])
+        rows[2] = mjcf.to_qpos(model, after, motion.loop.transform_quats(motion.root_quat[:1], n), [qpos[0, 7:]])
+    padded = np.concatenate(rows)
+    step = np.zeros((t + 1, model.nv))
+    for k in range(t + 1):
+        mujoco.mj_differentiatePos(model, step[k], 1.0 / motion.fps, padded[k], padded[k + 1])
+    acc = (step[1:] - step[:-1]) * motion.fps
+    if not motion.loop.looping:
+        acc[0], acc[-1] = acc[1], acc[-2]
+    return acc
 
 
 def trace_motion(motion: Motion, rm: RobotModel) -> Trace:
@@ -241,7 +273,7 @@ def trace_motion(motion: Motion, rm: RobotModel) -> Trace:
             worst = float(-dist[i])
             self_pair[k] = f"{m.body(b1).name}/{m.body(b2).name}"
         self_depth[k] = worst
-    corners = feet_pos[:, :, None, :] + np.einsum("tfij,cj->tfci", feet_rot, rm.sole_corners)
+    corners = feet_pos[:, :, None, :] + np.einsum("tfij,fcj->tfci", feet_rot, rm.sole_points)
     return Trace(
         qpos=qpos,
         qvel=qvel,

@@ -30,6 +30,7 @@ from gait_generator.errors import GaitGeneratorError, MotionFormatError, OutputE
 from gait_generator.index import INDEX_NAME, read_index
 from motions import Motion
 from motions.atomic import atomic_write_bytes
+from robots.soles import sole_polygons
 from robots import Robot
 from viz import plots
 from viz.export import export_html
@@ -191,12 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             motion = _load(path)
             if args.plot is not None:
                 robot_for_feet = resolve_robot(motion, path, args.robot)
-                fig = plots.motion_figure(
-                    motion,
-                    foot_length=robot_for_feet.spec.foot_length,
-                    foot_width=robot_for_feet.spec.foot_width,
-                    title=path.name,
-                )
+                fig = plots.motion_figure(motion, soles=sole_polygons(robot_for_feet), title=path.name)
                 _write_png(fig, args.plot)
                 print(f"wrote {args.plot}")
         robot = resolve_robot(motion, path, args.robot)

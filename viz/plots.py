@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from motions import Motion
+from robots.soles import SolePolygons
 
 __all__ = [
     "MOTION_PANELS",
@@ -73,18 +74,19 @@ def commanded_velocity(motion: Motion) -> tuple[float, float, float]:
     return c.dx / duration, c.dy / duration, c.dtheta / duration
 
 
-def plot_plan(ax: Axes, motion: Motion, foot_length: float | None = None, foot_width: float | None = None) -> Axes:
-    """CoM and ZMP in the ground plane over the planned footsteps (rectangles, left blue, right red).
+def plot_plan(ax: Axes, motion: Motion, soles: SolePolygons | None = None) -> Axes:
+    """CoM and ZMP in the ground plane over the planned footsteps (left blue, right red).
 
-    ``foot_length`` / ``foot_width`` (m) size the rectangles; by default 0.1 x 0.05 m.
+    Each footstep is drawn as its sole's contact polygon (``soles``, from the robot's
+    collision geometry, :func:`robots.soles.sole_polygons`), or as a 0.1 x 0.05 m
+    rectangle when no robot is at hand.
     """
-    length = foot_length if foot_length is not None else 0.1
-    width = foot_width if foot_width is not None else 0.05
+    default = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [0.05, 0.025]
     steps = motion.footsteps
-    half = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [length / 2, width / 2]
     for i in range(steps.num_steps):
         c, s = np.cos(steps.yaw[i]), np.sin(steps.yaw[i])
-        corners = half @ np.array([[c, s], [-s, c]]) + steps.pos[i, :2]
+        outline = soles.side(int(steps.side[i])) if soles is not None else default
+        corners = outline @ np.array([[c, s], [-s, c]]) + steps.pos[i, :2]
         colour = SIDE_COLOURS[int(steps.side[i])]
         ax.add_patch(Polygon(corners, closed=True, facecolor=colour, alpha=0.2, edgecolor=colour))
     ax.plot(motion.com_pos[:, 0], motion.com_pos[:, 1], color="#1fa34a", label="CoM")
@@ -159,14 +161,12 @@ def plot_velocity(ax: Axes, motion: Motion) -> Axes:
     return ax
 
 
-def motion_figure(
-    motion: Motion, *, foot_length: float | None = None, foot_width: float | None = None, title: str | None = None
-) -> Figure:
+def motion_figure(motion: Motion, *, soles: SolePolygons | None = None, title: str | None = None) -> Figure:
     """The four panels of :data:`MOTION_PANELS` for one clip, on a 12 x 9 inch figure."""
     fig = Figure(figsize=(12, 9), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 2)
-    plot_plan(axes[0, 0], motion, foot_length, foot_width)
+    plot_plan(axes[0, 0], motion, soles)
     plot_joint_angles(axes[0, 1], motion)
     plot_foot_heights(axes[1, 0], motion)
     plot_velocity(axes[1, 1], motion)

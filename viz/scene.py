@@ -5,7 +5,7 @@ Scene layout (every path is under the visualizer's root, ``/meshcat``)::
     clip/robot/<body>/g<i>[/<part>]    the MuJoCo model's visual geoms, per body
     clip/robot/<foot body>/contact     green sole pad, visible while the foot is in contact
     clip/robot/<foot body>/swing       grey sole pad, visible while the foot is in the air
-    clip/plan/r<n>/footsteps/<i>_<side> planned footstep (foot_length x foot_width)
+    clip/plan/r<n>/footsteps/<i>_<side> planned footstep (the sole's contact polygon)
     clip/plan/r<n>/com                 planned CoM trajectory (line)
     clip/plan/r<n>/zmp                 planned ZMP trajectory (line on the ground)
     clip/plan/r<n>/support/p<j>        support polygon of contact phase j (shown during it)
@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from motions import Motion
 from robots import Robot
 from robots import mjcf
+from robots.soles import SolePolygons, sole_polygons
 from viz.kinematics import ClipPoses, clip_poses, loop_transform
 
 __all__ = ["ROOT", "ClipScene", "SupportPhase", "support_phases", "convex_hull"]
@@ -84,10 +85,10 @@ def convex_hull(points: NDArray) -> FloatArray:
     return np.asarray(lower[:-1] + upper[:-1])
 
 
-def _rectangle(centre: NDArray, rotation: NDArray, length: float, width: float) -> FloatArray:
-    """Corners (4, 3) of a sole rectangle: centre (3,) m, rotation (3, 3) world from sole."""
-    half = np.array([[1, 1, 0], [-1, 1, 0], [-1, -1, 0], [1, -1, 0]]) * [length / 2, width / 2, 0]
-    return centre + half @ np.asarray(rotation).T
+def _placed(polygon: NDArray, centre: NDArray, rotation: NDArray) -> FloatArray:
+    """A sole's contact polygon (K, 2, sole frame) placed at ``centre`` (3,) with ``rotation`` (3, 3): (K, 3) world."""
+    local = np.column_stack([polygon, np.zeros(len(polygon))])
+    return centre + local @ np.asarray(rotation).T
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,11 @@ class SupportPhase:
     polygon: FloatArray
 
 
-def support_phases(motion: Motion, poses: ClipPoses, foot_length: float, foot_width: float) -> list[SupportPhase]:
+def support_phases(motion: Motion, poses: ClipPoses, soles: SolePolygons) -> list[SupportPhase]:
     """Split a clip into contact phases and compute each phase's support polygon.
 
-    The polygon is the convex hull of the contacting soles (``foot_length`` x
-    ``foot_width`` rectangles at the sole sites) at the phase's middle frame.
+    The polygon is the convex hull of the contacting soles' contact polygons (from
+    the feet's collision geometry, :mod:`robots.soles`) at the phase's middle frame.
     """
     phases: list[SupportPhase] = []
     contacts = motion.contacts
@@ -122,7 +123,7 @@ def support_phases(motion: Motion, poses: ClipPoses, foot_length: float, foot_wi
             continue
         mid = (start + k - 1) // 2
         corners = [
-            _rectangle(poses.sole_pose[mid, side, :3, 3], poses.sole_pose[mid, side, :3, :3], foot_length, foot_width)
+            _placed(soles.side(side), poses.sole_pose[mid, side, :3, 3], poses.sole_pose[mid, side, :3, :3])
             for side in (0, 1)
             if contacts[mid, side]
         ]
@@ -172,7 +173,8 @@ class ClipScene:
         self.poses = clip_poses(motion, robot)
         self.foot_length = float(robot.spec.foot_length)
         self.foot_width = float(robot.spec.foot_width)
-        self.phases = support_phases(motion, self.poses, self.foot_length, self.foot_width)
+        self.soles = sole_polygons(robot, self.model)
+        self.phases = support_phases(motion, self.poses, self.soles)
         self._phase_of_frame = np.zeros(motion.num_frames, dtype=np.int64)
         for j, phase in enumerate(self.phases):
             self._phase_of_frame[phase.start : phase.stop] = j
@@ -256,7 +258,7 @@ class ClipScene:
             rot = tf.rotation_matrix(yaw, [0, 0, 1])[:3, :3]
             centre = steps.pos[i].copy()
             centre[2] = GROUND_LIFT
-            corners = _rectangle(centre, rot, self.foot_length, self.foot_width)
+            corners = _placed(self.soles.side(side), centre, rot)
             fill, outline = _polygon_objects(corners[:, :2], GROUND_LIFT, SIDE_COLOURS[side], 0.25)
             step = plan[f"footsteps/{i:03d}_{SIDE_NAMES[side]}"]
             step["fill"].set_object(fill)
