@@ -69,7 +69,8 @@ def baseline(name: str, preset: str, seconds: float, ours: float) -> dict:
     """Time the 1 kHz tick + 10 IK solves per tick scheme on the same walk's targets and model."""
     import numpy as np
 
-    from gait_generator.cycle import steady_cycle
+    from gait_generator.cycle import planar_offset, steady_cycle
+    from gait_generator.lipm import Periodic, solve_lipm
     from gait_generator.preset import load_preset
     from gait_generator.timing import snap_timing
 
@@ -79,11 +80,15 @@ def baseline(name: str, preset: str, seconds: float, ours: float) -> dict:
     s = session(robot)
     s.configure(p)
     s.reset(0)
-    timeline = steady_cycle(s, p, timing, 0.6 * p.max_dx_forward, 0.0, 0.0).timeline
+    cycle = steady_cycle(s, p, timing, 0.6 * p.max_dx_forward, 0.0, 0.0)
+    timeline = cycle.timeline
     frames = np.arange(timeline.frames + 1)
     feet = timeline.feet(frames)
     zmp, _ = timeline.zmp_reference()
-    com = np.column_stack([zmp(frames / 60.0), np.full(len(frames), p.com_height)])  # targets: the cost is the IK
+    shift, yaw = planar_offset(cycle.offset)
+    turn = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
+    lipm = solve_lipm(zmp, float(np.sqrt(9.81 / p.com_height)), Periodic(turn, shift[:2]))
+    com = np.column_stack([lipm(frames / 60.0), np.full(len(frames), p.com_height)])  # the pendulum's CoM
     s.move_base_to(feet.poses[0, 1], "right")
     ticks = int(seconds * 1000)
     t = time.perf_counter()

@@ -239,24 +239,31 @@ def solve_lipm(zmp: PiecewisePolynomial, omega: float, boundary: Periodic | Rest
     def p_at(coeffs: FloatArray, i: int, tau: float, d: int) -> FloatArray:
         return _poly_eval(coeffs[i : i + 1], np.array([tau]), d)[0]
 
-    row = 0
-    # Continuity of c and c' between consecutive segments.
-    for i in range(s - 1):
-        for d in (0, 1):
-            ea, eb = end_terms(i, d)
-            sa, sb = start_terms(i + 1, d)
-            jump = p_at(part, i + 1, 0.0, d) - p_at(part, i, lengths[i], d)
-            for axis in (0, 1):
-                add(row, a_col(i, axis), ea)
-                add(row, b_col(i, axis), eb)
-                add(row, a_col(i + 1, axis), -sa)
-                add(row, b_col(i + 1, axis), -sb)
-                for j, bp in enumerate(bump_part):
-                    bj = p_at(bp, i, lengths[i], d)[0] - p_at(bp, i + 1, 0.0, d)[0]
-                    if bj:
-                        add(row, v_col(j, axis), bj)
-                rhs.append(jump[axis])
-                row += 1
+    # Continuity of c and c' between consecutive segments: rows 4 i + 2 d + axis (d the derivative).
+    ii = np.arange(s - 1)
+    rhs_junction = np.zeros(4 * (s - 1))
+    for d in (0, 1):
+        p_end = _poly_eval(part, lengths, d)
+        p_start = _poly_eval(part, np.zeros(s), d)
+        jump = p_start[1:] - p_end[:-1]
+        bump_jumps = [_poly_eval(bp, lengths, d)[:-1, 0] - _poly_eval(bp, np.zeros(s), d)[1:, 0] for bp in bump_part]
+        for axis in (0, 1):
+            r = 4 * ii + 2 * d + axis
+            for col, value in ((4 * ii + axis, np.full(s - 1, omega**d)),
+                               (4 * ii + 2 + axis, (-omega) ** d * e[:-1]),
+                               (4 * (ii + 1) + axis, -(omega**d) * e[1:]),
+                               (4 * (ii + 1) + 2 + axis, np.full(s - 1, -((-omega) ** d)))):
+                rows.extend(r.tolist())
+                cols.extend(col.tolist())
+                vals.extend(value.tolist())
+            for j, bj in enumerate(bump_jumps):
+                nz = np.flatnonzero(bj)
+                rows.extend(r[nz].tolist())
+                cols.extend([v_col(j, axis)] * len(nz))
+                vals.extend(bj[nz].tolist())
+            rhs_junction[r] = jump[:, axis]
+    rhs.extend(rhs_junction.tolist())
+    row = 4 * (s - 1)
     if isinstance(boundary, Periodic):
         rot = np.asarray(boundary.rotation, dtype=float)
         last = s - 1

@@ -18,7 +18,6 @@ from functools import lru_cache
 import numpy as np
 import placo
 import pinocchio
-import scipy.linalg
 
 from gait_generator.errors import CommandError, PlanningError
 from gait_generator.preset import Preset
@@ -142,8 +141,19 @@ class KeypointState(IKState):
     trunk_angle_error: float = 0.0
 
 
+def _angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angles (rad) between stacks of rotation matrices (n, 3, 3)."""
+    cos = (np.einsum("nij,nij->n", a, b) - 1.0) / 2.0
+    chord = np.sqrt(np.einsum("nij->n", (a - b) ** 2) / 2.0)  # exact to 1e-7 relative at small angles
+    return np.where(cos > 0.999, chord, np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
 def _rot_err(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(pinocchio.log3(a.T @ b)))
+    """Angle (rad) between two rotation matrices."""
+    cos = (float(np.einsum("ij,ij->", a, b)) - 1.0) / 2.0  # (trace(a^T b) - 1) / 2
+    if cos > 0.999:  # small angles: the chord is exact to 1e-7 relative and avoids arccos round-off
+        return float(np.linalg.norm(a - b)) / np.sqrt(2.0)
+    return float(np.arccos(max(cos, -1.0)))
 
 
 def _feet_error(tl: np.ndarray, tr: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[float, float]:
@@ -356,12 +366,16 @@ class PlacoSession:
         self._tasks.update_tasks(left, right, com, trunk)
         err = (np.inf, np.inf, np.inf, np.inf)
 
+        targets = np.stack([left[:3, :3], right[:3, :3], trunk])
+
         def met() -> bool:
             nonlocal err
-            pos, ang = _feet_error(m.get_T_world_left(), m.get_T_world_right(), left, right)
-            err = (pos, ang, float(np.linalg.norm(m.com_world() - com)),
-                   _rot_err(np.array(m.get_T_world_frame("trunk"))[:3, :3], trunk))
-            return pos < position_tol and err[2] < position_tol and ang < angle_tol and err[3] < angle_tol
+            tl, tr = m.get_T_world_left(), m.get_T_world_right()
+            rot = np.stack([tl[:3, :3], tr[:3, :3], m.get_T_world_frame("trunk")[:3, :3]])
+            ang = _angles(rot, targets)
+            dl, dr, dc = tl[:3, 3] - left[:3, 3], tr[:3, 3] - right[:3, 3], m.com_world() - com
+            err = (max(dl @ dl, dr @ dr) ** 0.5, max(ang[0], ang[1]), float(dc @ dc) ** 0.5, ang[2])
+            return err[0] < position_tol and err[2] < position_tol and err[1] < angle_tol and err[3] < angle_tol
 
         it, converged = self._iterate(self._solver, met, max_iterations, "IK solver")
         if converged:
@@ -424,14 +438,8 @@ class PlacoSession:
         q = np.array(self._model.state.q)
         jac = self._task_jacobian(q)
         target = np.concatenate([feet_vel[0], feet_vel[1], com_vel, trunk_vel])
-        try:
-            lu = scipy.linalg.lu_factor(jac, check_finite=True)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            raise PlanningError(f"the IK task Jacobian is singular: {exc}") from exc
-        if np.abs(np.diag(lu[0])).min() < 1e-9 * np.abs(np.diag(lu[0])).max():
-            raise PlanningError("the IK task Jacobian is singular (a leg is stretched straight or folded)")
         v = np.zeros(pm.nv)
-        v[self._v_cols] = scipy.linalg.lu_solve(lu, target)
+        v[self._v_cols] = self._solve_tasks(jac, target)
         zero = np.zeros(pm.nv)
         pinocchio.forwardKinematics(pm, data, q, v, zero)
         drift = [pinocchio.getFrameClassicalAcceleration(pm, data, fid, pinocchio.LOCAL_WORLD_ALIGNED)
@@ -440,9 +448,11 @@ class PlacoSession:
         bias = np.concatenate([drift[0].vector, drift[1].vector, data.acom[0], drift[2].angular])
         acc_target = np.concatenate([feet_acc[0], feet_acc[1], com_acc, trunk_acc])
         a = np.zeros(pm.nv)
-        a[self._v_cols] = scipy.linalg.lu_solve(lu, acc_target - bias)
+        a[self._v_cols] = self._solve_tasks(jac, acc_target - bias)
         rot = pinocchio.Quaternion(q[6], q[3], q[4], q[5]).toRotationMatrix()
-        lin_acc = rot @ (a[:3] + np.cross(v[3:6], v[:3]))
+        w, u = v[3:6], v[:3]
+        lin_acc = rot @ (a[:3] + np.array([w[1] * u[2] - w[2] * u[1], w[2] * u[0] - w[0] * u[2],
+                                            w[0] * u[1] - w[1] * u[0]]))
         pinocchio.computeCentroidalMomentumTimeVariation(pm, data, q, v, a)
         rate = data.dhg
         com = data.com[0]
@@ -451,6 +461,17 @@ class PlacoSession:
                         com[1] - (com[2] * rate.linear[1] - rate.angular[0]) / fz])
         return Rates(root_lin_vel=rot @ v[:3], root_ang_vel=rot @ v[3:6], joint_vel=v[self._v_index],
                      root_lin_acc=lin_acc, root_ang_acc=rot @ a[3:6], joint_acc=a[self._v_index], zmp=zmp)
+
+    @staticmethod
+    def _solve_tasks(jac: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """``jac^-1 target``; PlanningError where the Jacobian is singular (a stretched or folded leg)."""
+        try:
+            out = np.linalg.solve(jac, target)
+        except np.linalg.LinAlgError as exc:
+            raise PlanningError(f"the IK task Jacobian is singular (a leg is stretched straight or folded): {exc}") from exc
+        if not np.all(np.isfinite(out)):
+            raise PlanningError("the IK task Jacobian is singular (a leg is stretched straight or folded)")
+        return out
 
     def _task_jacobian(self, q: np.ndarray) -> np.ndarray:
         """(18, 6 + driven) Jacobian of [left sole 6-D, right sole 6-D, CoM, trunk angular velocity]."""

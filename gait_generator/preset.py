@@ -139,14 +139,28 @@ def _ranges(path: Path, value: Any) -> dict[str, tuple[float, float]]:
     return out
 
 
+_LOADED: dict[tuple[Path, int, int], Preset] = {}
+
+
 def load_preset(path: str | Path) -> Preset:
-    """Load and validate a preset file.
+    """Load and validate a preset file (cached per process while the file is unchanged).
 
     Raises:
         PresetError: Missing file, invalid YAML, unknown or missing key, wrong type,
             or a value outside its range. The message names the file and the key.
     """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise PresetError(f"{path}: cannot read preset file: {exc.strerror or exc}") from exc
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        _LOADED[key] = _load_preset(path)
+    return _LOADED[key]
+
+
+def _load_preset(path: Path) -> Preset:
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:

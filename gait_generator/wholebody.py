@@ -104,6 +104,31 @@ def _trunk_targets(timeline: Timeline, frames: NDArray[np.int64], pitch: float) 
     return rot, np.column_stack([z, z, rate]), np.column_stack([z, z, acc])
 
 
+class _Anderson:
+    """Anderson mixing of the fixed point ``e = F(e)`` (memory 2).
+
+    Plain iteration contracts by about 0.15 per pass; mixing the last residuals
+    reaches the tolerance in one or two passes fewer.
+    """
+
+    def __init__(self, memory: int = 2) -> None:
+        self.memory = memory
+        self.iterates: list[FloatArray] = []
+        self.residuals: list[FloatArray] = []
+
+    def next(self, e: FloatArray, image: FloatArray) -> FloatArray:
+        """The next iterate, given the current one and its image ``F(e)``."""
+        self.iterates.append(e.ravel())
+        self.residuals.append((image - e).ravel())
+        self.iterates, self.residuals = self.iterates[-self.memory - 1:], self.residuals[-self.memory - 1:]
+        if len(self.residuals) < 2:
+            return image
+        d_res = np.diff(np.array(self.residuals), axis=0).T
+        d_it = np.diff(np.array(self.iterates), axis=0).T
+        gamma, *_ = np.linalg.lstsq(d_res, self.residuals[-1], rcond=None)
+        return (image.ravel() - (d_it + d_res) @ gamma).reshape(e.shape)
+
+
 def _correction(breaks: FloatArray, e: FloatArray) -> PiecewisePolynomial:
     """``-e`` interpolated linearly between the frames (``e`` given at every break)."""
     coeffs = np.zeros((len(breaks) - 1, 2, 2))
@@ -145,6 +170,7 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
     first = feet.poses[0, 0 if start_side == "left" else 1]
     times = index / fps
     e = np.zeros((total + 1, 2))
+    mixer = _Anderson()
     solved = min(frames, total + 1)
     best: tuple[float, list, CoMTrajectory, np.ndarray] | None = None
     for iteration in range(ZMP_ITERATIONS + 1):
@@ -176,7 +202,7 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
         new[:solved] = wb[:solved] - pm[:solved]
         if isinstance(boundary, Periodic) and solved == total + 1:
             new[total] = boundary.rotation @ new[0]
-        e = new
+        e = mixer.next(e, new)
     error, (states, rates), com_traj, plan_zmp = best
     if error > 10 * ZMP_TOL:
         raise PlanningError(f"the whole-body ZMP does not converge onto the plan (error {error * 1e3:.2f} mm)")

@@ -23,8 +23,8 @@ from scipy.spatial import ConvexHull, QhullError
 from gait_generator.errors import RobotSpecError
 from robots.robot import Robot
 
-__all__ = ["SolePolygons", "sole_polygons", "polygon_distance", "hull_distance", "support_distance",
-           "LOWEST_TOLERANCE"]
+__all__ = ["SolePolygons", "sole_polygons", "polygon_distance", "polygon_distances", "hull_distance",
+           "support_distance", "LOWEST_TOLERANCE"]
 
 FloatArray = NDArray[np.float64]
 
@@ -154,17 +154,30 @@ def polygon_distance(points: FloatArray, polygon: FloatArray) -> FloatArray:
         (n,) distance to the boundary, negative inside, positive outside.
     """
     points = np.atleast_2d(points)
-    a = polygon
-    b = np.roll(polygon, -1, axis=0)
-    edge = b - a
-    length = np.linalg.norm(edge, axis=1)
-    normal = np.column_stack([edge[:, 1], -edge[:, 0]]) / length[:, None]  # outward for CCW
-    rel = points[:, None, :] - a[None, :, :]
-    side = np.einsum("nkc,kc->nk", rel, normal)
-    inside = side.max(axis=1)
-    u = np.clip(np.einsum("nkc,kc->nk", rel, edge) / length**2, 0.0, 1.0)
-    nearest = a[None] + u[..., None] * edge[None]
-    outside = np.linalg.norm(points[:, None, :] - nearest, axis=2).min(axis=1)
+    return polygon_distances(points, np.broadcast_to(polygon, (len(points), *polygon.shape)))
+
+
+def polygon_distances(points: FloatArray, polygons: FloatArray) -> FloatArray:
+    """Signed distance (m) of each point to its own convex polygon, vectorised over rows.
+
+    Args:
+        points: (n, 2) points. polygons: (n, K, 2) counter-clockwise vertices; a
+            polygon with fewer vertices repeats one (zero-length edges are ignored).
+
+    Returns:
+        (n,) distance to the boundary, negative inside, positive outside.
+    """
+    a = polygons
+    edge = np.roll(polygons, -1, axis=1) - a
+    length = np.sqrt(np.einsum("nkc,nkc->nk", edge, edge))
+    valid = length > 1e-12
+    safe = np.where(valid, length, 1.0)
+    normal = np.stack([edge[..., 1], -edge[..., 0]], axis=2) / safe[..., None]  # outward for CCW
+    rel = points[:, None, :] - a
+    inside = np.where(valid, np.einsum("nkc,nkc->nk", rel, normal), -np.inf).max(axis=1)
+    u = np.clip(np.einsum("nkc,nkc->nk", rel, edge) / safe**2, 0.0, 1.0)
+    gap = rel - u[..., None] * edge
+    outside = np.where(valid, np.sqrt(np.einsum("nkc,nkc->nk", gap, gap)), np.inf).min(axis=1)
     return np.where(inside > 0, outside, inside)
 
 
@@ -184,24 +197,24 @@ def support_distance(points: FloatArray, support: NDArray[np.bool_], polygons: F
     Args:
         points: (T, 2) points on the floor (world).
         support: (T, 2) which soles support, columns [left, right].
-        polygons: (T, 2, K, 2) each sole's contact polygon in the world, counter-clockwise.
+        polygons: (T, 2, K, 2) each sole's contact polygon in the world, counter-clockwise
+            (a shorter polygon repeats its last vertex).
 
     Returns:
         (T,) negative inside (minus the distance to the nearest edge), positive
         outside, ``inf`` where no sole supports.
     """
-    t = points.shape[0]
-    out = np.full(t, np.inf)
-    for k in range(t):
-        feet = np.flatnonzero(support[k])
-        if feet.size == 1:
-            out[k] = polygon_distance(points[k : k + 1], _dedup(polygons[k, feet[0]]))[0]
-        elif feet.size == 2:
-            out[k] = hull_distance(points[k], [polygons[k, 0], polygons[k, 1]])
+    t, _, k, _ = polygons.shape
+    merged = np.repeat(polygons[:, 0], 2, axis=1)  # (T, 2K, 2): room for the hull of both soles
+    right = support[:, 1] & ~support[:, 0]
+    merged[right] = np.repeat(polygons[right, 1], 2, axis=1)
+    for f in np.flatnonzero(support.all(axis=1)):
+        cloud = polygons[f].reshape(-1, 2)
+        try:
+            hull = cloud[ConvexHull(cloud).vertices]
+        except (QhullError, ValueError):
+            hull = cloud[:1]
+        merged[f] = np.vstack([hull, np.repeat(hull[-1:], 2 * k - len(hull), axis=0)])
+    out = polygon_distances(points, merged)
+    out[~support.any(axis=1)] = np.inf
     return out
-
-
-def _dedup(polygon: FloatArray) -> FloatArray:
-    """A polygon without repeated consecutive vertices (padding)."""
-    keep = np.linalg.norm(polygon - np.roll(polygon, 1, axis=0), axis=1) > 1e-12
-    return polygon[keep]
