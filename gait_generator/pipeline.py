@@ -261,6 +261,20 @@ def generate(
                     Command(dx=float(dx), dy=float(dy), dtheta=float(dtheta)), seed, length, with_start)
 
 
+def _stance_slip(clip: WalkFrames) -> float:
+    """Largest horizontal move of a sole within one run of frames flagged in contact (m).
+
+    Zero to round-off for six-joint legs; five-joint legs slide their planted soles
+    slightly while the trunk rolls in double support (about ``hip_y (1 - cos roll)``).
+    """
+    worst = 0.0
+    for side, feet in enumerate((clip.left, clip.right)):
+        edges = np.flatnonzero(np.diff(np.r_[0, clip.contacts[:, side].astype(int), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            worst = max(worst, float(np.abs(feet[a:b, :2] - feet[a, :2]).max()))
+    return worst
+
+
 def assemble(rob: Robot, pre: Preset, timing: StepTiming, clip: WalkFrames, loop: Loop, footsteps: Footsteps,
              info: dict, command: Command, seed: int, length: float, with_start: bool) -> Motion:
     """Stage 3: the :class:`motions.Motion` of solved frames, with its achieved velocity and provenance."""
@@ -282,6 +296,10 @@ def assemble(rob: Robot, pre: Preset, timing: StepTiming, clip: WalkFrames, loop
         "zmp_correction_iterations": clip.zmp_iterations,
         "multibody_zmp_error_max": clip.zmp_error,
         "com_correction_max": clip.correction_max,
+        "ik": "weighted (five-joint legs)" if session(rob).weighted else "exact",
+        "trunk_roll_max_deg": math.degrees(clip.trunk_roll_max),
+        "trunk_yaw_offset_max_deg": math.degrees(clip.trunk_yaw_max),
+        "stance_slip_max_m": _stance_slip(clip),
         "start_frames": 0,
         **info,
     }

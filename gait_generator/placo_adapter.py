@@ -19,6 +19,7 @@ import numpy as np
 import placo
 import pinocchio
 
+from gait_generator import newton
 from gait_generator.errors import CommandError, PlanningError
 from gait_generator.preset import Preset
 from robots import Robot
@@ -36,8 +37,27 @@ __all__ = [
 
 PLACO_VERSION = "0.10.2"
 
+_DAMPING_UP, _DAMPING_DOWN = 10.0, 0.3
+"""Five-joint legs: Levenberg-Marquardt factors on the weighted IK's damping after a rejected / accepted step."""
+_NEWTON_FROM = 1e-4
+"""Five-joint legs: Gauss-Newton step (rad) below which the weighted IK switches to Newton's method."""
+KNEE_MIN_BEND = 0.1
+"""Five-joint legs: least knee bend (rad) the weighted IK may use (its optimum could otherwise flip a knee)."""
+COM_WEIGHT = 3e2
+"""Five-joint legs: weight of the CoM target in the weighted IK (the trunk orientation weighs 1)."""
+WEIGHTED_DAMPING = 1e-3
+"""Five-joint legs: least step damping of the weighted IK (a regularisation of each step, not of the pose)."""
+
 _LOCAL_AXES = {"JointModelRX": np.eye(3)[0], "JointModelRY": np.eye(3)[1], "JointModelRZ": np.eye(3)[2]}
 """Joint axis in the joint frame for pinocchio's axis-aligned revolute joints."""
+
+
+def _joint_axis(joint: "pinocchio.JointModel") -> np.ndarray | None:
+    """A revolute joint's axis in its own frame (also mirrored ones, e.g. ``0 -1 0``); None otherwise."""
+    name = joint.shortname()
+    if name == "JointModelRevoluteUnaligned":
+        return np.array(joint.extract().axis, dtype=float)
+    return _LOCAL_AXES.get(name)
 
 _SIDES = {"left": placo.HumanoidRobot_Side.left, "right": placo.HumanoidRobot_Side.right}
 
@@ -53,6 +73,7 @@ class IKState:
         left: (3,) left sole centre, world (m).
         right: (3,) right sole centre, world (m).
         com: (3,) CoM, world (m).
+        trunk: (3, 3) trunk frame orientation, world.
         iterations: IK iterations used.
     """
 
@@ -62,6 +83,7 @@ class IKState:
     left: np.ndarray
     right: np.ndarray
     com: np.ndarray
+    trunk: np.ndarray
     iterations: int
 
 
@@ -184,9 +206,6 @@ class PlacoSession:
         self._frame_ids = tuple(pm.getFrameId(name) for name in ("left_foot", "right_foot", "trunk"))
         self._mass = float(pinocchio.computeTotalMass(pm))
         self._gravity = float(np.linalg.norm(pm.gravity.linear))
-        if len(self._v_cols) != 18:
-            raise PlanningError(
-                f"robot '{robot.name}': {len(driven)} driven joints; the walk needs 12 (6 per leg)")
         self._solver = placo.KinematicsSolver(self._model)
         self._solver.enable_velocity_limits(False)
         self._tasks = placo.WalkTasks()
@@ -194,6 +213,22 @@ class PlacoSession:
         for name in robot.joint_names:
             if name not in robot.spec.driven_joints:
                 self._solver.mask_dof(name)
+        held = len(self._v_cols) - 15  # unknowns left once both soles (12) and the CoM (3) are held
+        if held in (1, 3):
+            self.weighted = held == 1
+            """Five-joint legs (no ankle roll): the IK is a weighted compromise, see :meth:`solve_weighted`."""
+            if self.weighted:  # Levenberg-Marquardt damping of the steps (the optimum is unchanged)
+                self._damping = self._solver.add_regularization_task(WEIGHTED_DAMPING)
+                self._hessian: np.ndarray | None = None
+                for knee, sign in zip(robot.spec.knees, robot.spec.knee_signs):  # keep them on their branch
+                    lo, hi = self._model.get_joint_limits(knee)
+                    self._model.set_joint_limits(knee, max(lo, KNEE_MIN_BEND) if sign > 0 else lo,
+                                                 hi if sign > 0 else min(hi, -KNEE_MIN_BEND))
+        else:
+            raise PlanningError(
+                f"robot '{robot.name}': {len(driven)} driven joints; the walk drives the two legs, with 6 joints "
+                "each (hip yaw, roll, pitch, knee, ankle pitch, roll) or 5 (no ankle roll)"
+            )
         self._params = placo.HumanoidParameters()
         self._geometry: LegGeometry | None = None
         self._kp_solver: placo.KinematicsSolver | None = None
@@ -273,10 +308,10 @@ class PlacoSession:
     def check_knees(self) -> None:
         """Raise :class:`PlanningError` if a knee is not bent the declared way."""
         spec = self.robot.spec
-        for knee in spec.knees:
+        for knee, sign in zip(spec.knees, spec.knee_signs):
             angle = self._model.get_joint(knee)
-            if angle * spec.knee_bend_sign <= 0.0:
-                raise PlanningError(f"knee '{knee}' bends the wrong way ({angle:.4f} rad, bend sign {spec.knee_bend_sign:+d})")
+            if angle * sign <= 0.0:
+                raise PlanningError(f"knee '{knee}' bends the wrong way ({angle:.4f} rad, bend sign {sign:+d})")
 
     def feet_frames(self) -> tuple[np.ndarray, np.ndarray]:
         """Current left and right sole poses flattened on the floor (4x4, world)."""
@@ -371,8 +406,7 @@ class PlacoSession:
         def met() -> bool:
             nonlocal err
             tl, tr = m.get_T_world_left(), m.get_T_world_right()
-            rot = np.stack([tl[:3, :3], tr[:3, :3], m.get_T_world_frame("trunk")[:3, :3]])
-            ang = _angles(rot, targets)
+            ang = _angles(np.stack([tl[:3, :3], tr[:3, :3], m.get_T_world_frame("trunk")[:3, :3]]), targets)
             dl, dr, dc = tl[:3, 3] - left[:3, 3], tr[:3, 3] - right[:3, 3], m.com_world() - com
             err = (max(dl @ dl, dr @ dr) ** 0.5, max(ang[0], ang[1]), float(dc @ dc) ** 0.5, ang[2])
             return err[0] < position_tol and err[2] < position_tol and err[1] < angle_tol and err[3] < angle_tol
@@ -386,6 +420,78 @@ class PlacoSession:
             f"foot angle {err[1]:.2e} rad, CoM error {err[2]:.2e} m, trunk angle {err[3]:.2e} rad "
             "(targets may be out of reach or past joint limits)"
         )
+
+    def solve_weighted(self, left: np.ndarray, right: np.ndarray, com: np.ndarray, trunk: np.ndarray,
+                       sole_weights: np.ndarray, max_iterations: int, step_tol: float,
+                       reuse_hessian: bool = False) -> IKState:
+        """IK for five-joint legs: soles stiff, the CoM and the trunk a weighted compromise.
+
+        A leg without ankle roll cannot hold its sole flat, the trunk level and the
+        CoM all at once. Each sole's position and orientation targets weigh
+        ``sole_weights`` (a swinging sole's orientation less in mid-swing: its tilt
+        in the air gives first); the CoM weighs ``COM_WEIGHT`` and the trunk
+        orientation 1, so the trunk's roll sways the body. placo's Gauss-Newton
+        steps, with Levenberg-Marquardt damping (a step that does not lower the
+        weighted error is rejected and the damping raised), bring the pose near the
+        optimum; Newton's method (:mod:`gait_generator.newton`) then converges onto
+        it until the largest step is below ``step_tol``, so the optimum moves
+        smoothly with the targets and can be differenced. (Hard sole constraints are
+        not used: linearised, they make the QP infeasible whenever a target is
+        slightly out of a five-joint leg's reach.)
+
+        Args:
+            left, right: 4x4 sole targets. com: (3,) CoM target. trunk: 3x3 trunk target.
+            sole_weights: (2, 2) [position, orientation] weight of the left and right sole targets.
+            max_iterations: Give up after this many solver iterations. step_tol: See above.
+            reuse_hessian: Start Newton's method with the previous solve's Hessian (for
+                targets near the previous ones; it is refreshed if it stops converging).
+
+        Raises:
+            PlanningError: No convergence within ``max_iterations``, or a knee bends the wrong way.
+        """
+        t = self._tasks
+        t.com_task.configure("com", "soft", COM_WEIGHT)
+        t.trunk_orientation_task.configure("trunk", "soft", 1.0)
+        for side, task in enumerate((t.left_foot_task, t.right_foot_task)):
+            task.configure(f"{('left', 'right')[side]}_foot", "soft", float(sole_weights[side, 0]),
+                           float(sole_weights[side, 1]))
+        t.update_tasks(left, right, com, trunk)
+        m, pm = self._model, self._model.model
+        goal = newton.WeightedTargets(self._frame_ids, left, right, com, trunk, sole_weights, COM_WEIGHT, 1.0)
+        step, damping = np.inf, WEIGHTED_DAMPING
+        q0 = np.array(m.state.q)
+        c0 = newton.cost(pm, self._data, q0, goal)
+        it = 0
+        try:
+            while step > _NEWTON_FROM:
+                it += 1
+                if it > max_iterations:
+                    raise PlanningError(f"the weighted IK did not settle in {max_iterations} iterations "
+                                        f"(last step {step:.1e} rad)")
+                self._damping.set_weight(damping)
+                m.update_kinematics()
+                try:
+                    self._solver.solve(True)
+                except Exception as exc:
+                    raise PlanningError(f"placo weighted IK failed: {exc}") from exc
+                q1 = np.array(m.state.q)
+                c1 = newton.cost(pm, self._data, q1, goal)
+                if c1 <= c0:  # accept; trust the Gauss-Newton model more
+                    step = float(np.abs(q1 - q0).max())
+                    q0, c0, damping = q1, c1, max(damping * _DAMPING_DOWN, WEIGHTED_DAMPING)
+                else:  # reject: the step overshot (the weights are widely spread); damp harder
+                    m.state.q = q0
+                    damping *= _DAMPING_UP
+        finally:
+            self._damping.set_weight(WEIGHTED_DAMPING)
+        q, used, step, self._hessian = newton.polish(pm, self._data, q0, goal, self._v_cols, max_iterations,
+                                                     step_tol, _NEWTON_FROM, self._hessian if reuse_hessian and self._hessian is not None else None)
+        if step > step_tol:
+            raise PlanningError(f"the weighted IK's Newton steps did not settle (last step {step:.1e} rad)")
+        m.state.q = q
+        m.update_kinematics()
+        self.check_knees()
+        return IKState(**self._state_fields(), iterations=it + used)
 
     def _iterate(self, solver: "placo.KinematicsSolver", met: Callable[[], bool], max_iterations: int,
                  what: str) -> tuple[int, bool]:
@@ -413,6 +519,7 @@ class PlacoSession:
             "left": np.array(m.get_T_world_left())[:3, 3],
             "right": np.array(m.get_T_world_right())[:3, 3],
             "com": np.array(m.com_world()),
+            "trunk": np.array(m.get_T_world_frame("trunk"))[:3, :3],
         }
 
     def rates(self, feet_vel: np.ndarray, feet_acc: np.ndarray, com_vel: np.ndarray, com_acc: np.ndarray,
@@ -420,9 +527,10 @@ class PlacoSession:
         """Exact velocities and accelerations of the current (solved) pose.
 
         The IK's tasks (both soles' 6-D pose, the CoM and the trunk orientation)
-        determine the driven joints and the floating base; inverting their
-        Jacobian for the targets' rates gives ``v = J^-1 xd`` and
-        ``a = J^-1 (xdd - Jd v)``. Joints the walk does not drive stay still.
+        determine the driven joints of six-joint legs and the floating base;
+        inverting their square Jacobian for the targets' rates gives
+        ``v = J^-1 xd`` and ``a = J^-1 (xdd - Jd v)``. Joints the walk does not
+        drive stay still. (Five-joint legs: :meth:`differenced_rates`.)
 
         Args:
             feet_vel: (2, 6) sole twists [linear (m/s); angular (rad/s)], world, left then right.
@@ -449,6 +557,22 @@ class PlacoSession:
         acc_target = np.concatenate([feet_acc[0], feet_acc[1], com_acc, trunk_acc])
         a = np.zeros(pm.nv)
         a[self._v_cols] = self._solve_tasks(jac, acc_target - bias)
+        return self._rates(q, v, a)
+
+    def differenced_rates(self, before: np.ndarray, now: np.ndarray, after: np.ndarray, h: float) -> Rates:
+        """Velocities and accelerations of configuration ``now`` from its neighbours ``h`` s before and after.
+
+        Central differences on the configuration manifold. Used for five-joint legs,
+        whose weighted IK has no exact task inverse; with configurations solved to
+        1e-12 rad and ``h`` = 1 ms the error is about 1e-4 of the rates.
+        """
+        pm = self._model.model
+        back, ahead = pinocchio.difference(pm, now, before), pinocchio.difference(pm, now, after)
+        return self._rates(now, (ahead - back) / (2.0 * h), (ahead + back) / (h * h))
+
+    def _rates(self, q: np.ndarray, v: np.ndarray, a: np.ndarray) -> Rates:
+        """:class:`Rates` of configuration ``q`` moving with ``v`` and ``a`` (pinocchio's local base convention)."""
+        pm, data = self._model.model, self._data
         rot = pinocchio.Quaternion(q[6], q[3], q[4], q[5]).toRotationMatrix()
         w, u = v[3:6], v[:3]
         lin_acc = rot @ (a[:3] + np.array([w[1] * u[2] - w[2] * u[1], w[2] * u[0] - w[0] * u[2],
@@ -462,6 +586,22 @@ class PlacoSession:
         return Rates(root_lin_vel=rot @ v[:3], root_ang_vel=rot @ v[3:6], joint_vel=v[self._v_index],
                      root_lin_acc=lin_acc, root_ang_acc=rot @ a[3:6], joint_acc=a[self._v_index], zmp=zmp)
 
+    def pose_targets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The current pose as IK targets: (left sole 4x4, right sole 4x4, CoM (3,), trunk orientation 3x3)."""
+        m = self._model
+        return (np.array(m.get_T_world_left()), np.array(m.get_T_world_right()), np.array(m.com_world()),
+                np.array(m.get_T_world_frame("trunk"))[:3, :3])
+
+    @property
+    def configuration(self) -> np.ndarray:
+        """The current configuration vector (pinocchio's layout; for saving and restoring)."""
+        return np.array(self._model.state.q)
+
+    @configuration.setter
+    def configuration(self, q: np.ndarray) -> None:
+        self._model.state.q = np.asarray(q, dtype=float)
+        self._model.update_kinematics()
+
     @staticmethod
     def _solve_tasks(jac: np.ndarray, target: np.ndarray) -> np.ndarray:
         """``jac^-1 target``; PlanningError where the Jacobian is singular (a stretched or folded leg)."""
@@ -474,7 +614,10 @@ class PlacoSession:
         return out
 
     def _task_jacobian(self, q: np.ndarray) -> np.ndarray:
-        """(18, 6 + driven) Jacobian of [left sole 6-D, right sole 6-D, CoM, trunk angular velocity]."""
+        """(18, 18) Jacobian of [left sole 6-D, right sole 6-D, CoM, trunk angular velocity] (world).
+
+        Columns: the floating base and the driven joints (six-joint legs).
+        """
         pm, data = self._model.model, self._data
         pinocchio.computeJointJacobians(pm, data, q)
         pinocchio.updateFramePlacements(pm, data)
@@ -521,7 +664,7 @@ class PlacoSession:
                     joint = pm.parents[joint]
                 pitch = None
                 for j in reversed(chain):  # from the trunk down
-                    axis = _LOCAL_AXES.get(pm.joints[j].shortname())
+                    axis = _joint_axis(pm.joints[j])
                     rot = np.array(m.get_T_world_frame(pm.names[j]))[:3, :3]
                     if axis is not None and abs((rot @ axis) @ trunk[:3, 1]) > 0.99:
                         pitch = pm.names[j]

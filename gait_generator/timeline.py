@@ -15,6 +15,8 @@ exactly when the other foot lifts, and leaves it exactly when that foot lands.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,6 +173,14 @@ class Timeline:
         poses = yaw_poses(pos.reshape(-1, 3), yaw.reshape(-1)).reshape(n, 2, 4, 4)
         return FootTargets(poses, vel, acc, yaw, yaw_rate, yaw_acc, planted)
 
+    def swing_progress(self, frame: float, side: int) -> float | None:
+        """Normalised swing time in (0, 1) of foot ``side`` at a (fractional) frame, or None while planted."""
+        holds = self.holds[side]
+        for a, b in zip(holds, holds[1:]):
+            if a.end < frame < b.start:
+                return (frame - a.end) / (b.start - a.end)
+        return None
+
     def zmp_reference(self) -> tuple[PiecewisePolynomial, tuple[PiecewisePolynomial, ...]]:
         """The ZMP reference over the plan, and the bump shapes of its weight-shift phases.
 
@@ -189,6 +199,23 @@ class Timeline:
                 shape[i] = bump(duration)
                 bumps.append(PiecewisePolynomial(breaks, shape))
         return PiecewisePolynomial(breaks, coeffs), tuple(bumps)
+
+    def trunk(self, frames: NDArray, pitch: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Trunk orientation target (n, 3, 3), world, and its angular velocity and acceleration (n, 3).
+
+        The trunk heads along :meth:`trunk_yaw` and is pitched by ``pitch`` (rad,
+        positive leans forward); ``frames`` may be fractional.
+        """
+        yaw, rate, acc = self.trunk_yaw(frames)
+        c, s = np.cos(yaw), np.sin(yaw)
+        cp, sp = math.cos(pitch), math.sin(pitch)
+        rot = np.zeros((len(yaw), 3, 3))
+        # Rz(yaw) @ Ry(pitch)
+        rot[:, 0, 0], rot[:, 0, 1], rot[:, 0, 2] = c * cp, -s, c * sp
+        rot[:, 1, 0], rot[:, 1, 1], rot[:, 1, 2] = s * cp, c, s * sp
+        rot[:, 2, 0], rot[:, 2, 1], rot[:, 2, 2] = -sp, 0.0, cp
+        z = np.zeros_like(yaw)
+        return rot, np.column_stack([z, z, rate]), np.column_stack([z, z, acc])
 
     def trunk_yaw(self, frames: NDArray[np.int64]) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Trunk heading (rad) and its first two time derivatives at ``frames``.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gait_generator import weighted
 from gait_generator.errors import PlanningError
 from gait_generator.lipm import CoMTrajectory, Periodic, PiecewisePolynomial, Rest, solve_lipm
 from gait_generator.placo_adapter import PlacoSession
@@ -60,6 +61,9 @@ class WalkFrames:
         zmp_error: largest whole-body ZMP error (m) of the last pass.
         correction_max: largest CoM correction ``|e|`` (m).
         bump_sizes: (nb, 2) weight-shift bumps of a rest plan (m).
+        trunk_roll_max: largest trunk roll away from its target (rad); five-joint
+            legs give it up to reach the CoM, six-joint legs hold it at 0.
+        trunk_yaw_max: largest trunk heading offset from its target (rad), likewise.
     """
 
     root_pos: FloatArray
@@ -81,27 +85,14 @@ class WalkFrames:
     zmp_error: float
     correction_max: float
     bump_sizes: FloatArray
+    trunk_roll_max: float = 0.0
+    trunk_yaw_max: float = 0.0
 
     def slice(self, start: int, stop: int) -> "WalkFrames":
         """Frames ``start`` to ``stop - 1``."""
         out = {k: (v[start:stop] if isinstance(v, np.ndarray) and k != "bump_sizes" else v)
                for k, v in self.__dict__.items()}
         return WalkFrames(**out)
-
-
-def _trunk_targets(timeline: Timeline, frames: NDArray[np.int64], pitch: float) -> tuple[FloatArray, FloatArray,
-                                                                                       FloatArray]:
-    """Trunk orientation (n, 3, 3), angular velocity (n, 3) and acceleration (n, 3): heading of the feet, pitched."""
-    yaw, rate, acc = timeline.trunk_yaw(frames)
-    c, s = np.cos(yaw), np.sin(yaw)
-    cp, sp = math.cos(pitch), math.sin(pitch)
-    rot = np.zeros((len(yaw), 3, 3))
-    # Rz(yaw) @ Ry(pitch)
-    rot[:, 0, 0], rot[:, 0, 1], rot[:, 0, 2] = c * cp, -s, c * sp
-    rot[:, 1, 0], rot[:, 1, 1], rot[:, 1, 2] = s * cp, c, s * sp
-    rot[:, 2, 0], rot[:, 2, 1], rot[:, 2, 2] = -sp, 0.0, cp
-    z = np.zeros_like(yaw)
-    return rot, np.column_stack([z, z, rate]), np.column_stack([z, z, acc])
 
 
 class _Anderson:
@@ -164,7 +155,7 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
     omega = math.sqrt(GRAVITY / preset.com_height)
     index = np.arange(frames)
     feet = timeline.feet(index)
-    trunk_rot, trunk_vel, trunk_acc = _trunk_targets(timeline, index, preset.trunk_pitch)
+    trunk_rot, trunk_vel, trunk_acc = timeline.trunk(index, preset.trunk_pitch)
     feet_vel = np.concatenate([feet.vel, np.zeros((frames, 2, 2)), feet.yaw_rate[..., None]], axis=2)
     feet_acc = np.concatenate([feet.acc, np.zeros((frames, 2, 2)), feet.yaw_acc[..., None]], axis=2)
     first = feet.poses[0, 0 if start_side == "left" else 1]
@@ -181,11 +172,14 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
         for k in range(frames):
             com = np.array([c[k, 0], c[k, 1], preset.com_height])
             try:
-                state = session.solve(feet.poses[k, 0], feet.poses[k, 1], com, trunk_rot[k],
-                                      _FIRST_FRAME_ITERATIONS if k == 0 else _FRAME_ITERATIONS,
-                                      IK_POSITION_TOL, IK_ANGLE_TOL)
-                rate = session.rates(feet_vel[k], feet_acc[k], np.r_[cd[k], 0.0], np.r_[cdd[k], 0.0],
-                                     trunk_vel[k], trunk_acc[k])
+                if session.weighted:
+                    state, rate = weighted.solve_frame(session, timeline, com_traj, preset, k, k == 0)
+                else:
+                    state = session.solve(feet.poses[k, 0], feet.poses[k, 1], com, trunk_rot[k],
+                                          _FIRST_FRAME_ITERATIONS if k == 0 else _FRAME_ITERATIONS,
+                                          IK_POSITION_TOL, IK_ANGLE_TOL)
+                    rate = session.rates(feet_vel[k], feet_acc[k], np.r_[cd[k], 0.0], np.r_[cdd[k], 0.0],
+                                         trunk_vel[k], trunk_acc[k])
             except PlanningError as exc:
                 raise PlanningError(f"frame {k} of {frames}: {exc}; joints {session.joint_report()}") from exc
             states.append(state)
@@ -197,17 +191,24 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
             best = (error, (states, rates), com_traj, plan_zmp)
         if error < ZMP_TOL or iteration == ZMP_ITERATIONS:
             break
-        pm = c - cdd / omega**2  # point-mass ZMP of the solved CoM
+        pm = c - cdd / omega**2  # point-mass ZMP of the planned CoM (five-joint legs reach it only in part)
         new = np.zeros_like(e)
         new[:solved] = wb[:solved] - pm[:solved]
         if isinstance(boundary, Periodic) and solved == total + 1:
             new[total] = boundary.rotation @ new[0]
         e = mixer.next(e, new)
     error, (states, rates), com_traj, plan_zmp = best
-    if error > 10 * ZMP_TOL:
+    if session.weighted:
+        # Five-joint legs reach the planned CoM only as far as their trunk roll allows: the plan
+        # becomes the whole-body ZMP of the motion they reach (checked against the soles later).
+        plan_zmp = np.array([r.zmp for r in rates])
+    elif error > 10 * ZMP_TOL:
         raise PlanningError(f"the whole-body ZMP does not converge onto the plan (error {error * 1e3:.2f} mm)")
     left = np.array([st.left for st in states])
     right = np.array([st.right for st in states])
+    gap = np.einsum("tji,tjk->tik", trunk_rot, np.array([st.trunk for st in states]))  # target -> solved
+    roll = np.abs(0.5 * (gap[:, 2, 1] - gap[:, 1, 2]))
+    yaw = np.abs(0.5 * (gap[:, 1, 0] - gap[:, 0, 1]))
     return WalkFrames(
         root_pos=np.array([st.root_pos for st in states]),
         root_quat=quat_make_continuous(np.array([st.root_quat for st in states])),
@@ -228,4 +229,6 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
         zmp_error=error,
         correction_max=float(np.linalg.norm(e, axis=1).max()),
         bump_sizes=com_traj.bump_sizes,
+        trunk_roll_max=float(np.arcsin(np.clip(roll.max(), 0.0, 1.0))),
+        trunk_yaw_max=float(np.arcsin(np.clip(yaw.max(), 0.0, 1.0))),
     )

@@ -2,11 +2,12 @@
 
 from robots.registry import BUILTIN_ROBOTS, list_robots, load_robot, spec_path
 from robots.robot import FRAME_NAMES, Robot
-from robots.spec import ActuatorGroup, FootSpec, RobotSpec, SweepRanges, load_spec
+from robots.spec import ActuatorGroup, CollisionSettings, FootSpec, RobotSpec, SweepRanges, load_spec
 
 __all__ = [
     "ActuatorGroup",
     "BUILTIN_ROBOTS",
+    "CollisionSettings",
     "FRAME_NAMES",
     "FootSpec",
     "Robot",

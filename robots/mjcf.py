@@ -12,7 +12,11 @@ placo by construction. On top of the URDF it adds:
   :attr:`Robot.joint_names` order, with the gains, torque limit and armature of
   the joint's actuator group in the spec;
 * sites ``trunk``, ``left_foot`` and ``right_foot`` at the injected frames, so
-  ``data.site("left_foot").xpos`` is the sole centre placo plans with.
+  ``data.site("left_foot").xpos`` is the sole centre placo plans with;
+* the self-collision settings of the spec's ``collisions`` section
+  (:mod:`robots.collisions`): by default the body pairs that touch in the
+  standing initial posture are excluded (``<contact><exclude>``), and
+  :func:`excluded_pairs` lists them.
 
 Layout of ``qpos`` (``nq = 7 + len(robot.joint_names)``)::
 
@@ -50,6 +54,7 @@ spec's ``mujoco.timestep``.
 
 from __future__ import annotations
 
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -58,6 +63,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gait_generator.errors import MotionFormatError, RobotSpecError
+from robots import collisions
+from robots.collisions import ExcludedPair
+from robots.meshes import MeshError, MeshWarning, mujoco_mesh
 from robots.robot import FRAME_NAMES, Robot
 
 __all__ = [
@@ -66,6 +74,7 @@ __all__ = [
     "FLOOR_CONTACT_GAP",
     "ROOT_JOINT",
     "build_spec",
+    "excluded_pairs",
     "from_qpos",
     "mjcf_xml",
     "model",
@@ -96,13 +105,23 @@ _COMPILER = (
 
 
 def _urdf_for_mujoco(robot: Robot) -> str:
-    """URDF text MuJoCo reads: joints sorted by name and a ``<mujoco>`` compiler block.
+    """URDF text MuJoCo reads: joints sorted by name, meshes it can read, a ``<mujoco>`` compiler block.
 
     MuJoCo's URDF importer adds the children of a link in the order their joints
     appear in the file; pinocchio (and so placo) orders siblings by joint name.
     Sorting the ``<joint>`` elements by name makes both depth-first orders equal.
+
+    Mesh files in formats MuJoCo cannot read (Collada ``.dae``, ...) are replaced
+    by cached OBJ conversions (:func:`robots.meshes.mujoco_mesh`). A ``<visual>``
+    whose mesh cannot be converted is left out with a :class:`MeshWarning`; a
+    ``<collision>`` whose mesh cannot be converted raises :class:`MeshError`.
+    Mesh files that do not exist are left as written.
+
+    Raises:
+        MeshError: A collision mesh cannot be converted (the message names it).
     """
     root = ET.fromstring(robot.urdf_text)
+    _meshes_for_mujoco(root, robot)
     for old in root.findall("mujoco"):
         root.remove(old)
     joints = root.findall("joint")
@@ -114,20 +133,56 @@ def _urdf_for_mujoco(robot: Robot) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
+def _meshes_for_mujoco(root: ET.Element, robot: Robot) -> None:
+    """Point every visual and collision mesh of ``root`` (a URDF) at a file MuJoCo reads, in place."""
+    for link in list(root.iter("link")):
+        for kind in ("visual", "collision"):
+            for element in link.findall(kind):
+                for mesh in element.iter("mesh"):
+                    source = Path(mesh.get("filename", ""))
+                    if not source.is_absolute() or not source.is_file():
+                        continue  # missing meshes are reported by the spec validation
+                    try:
+                        mesh.set("filename", str(mujoco_mesh(source)))
+                    except MeshError as exc:
+                        name = link.get("name", "")
+                        if kind == "collision":
+                            # build_spec prefixes "<spec>: field 'urdf': MuJoCo cannot read <urdf>: "
+                            raise MeshError(f"collision mesh of link '{name}': {exc}") from exc
+                        warnings.warn(
+                            f"{robot.spec.path}: visual mesh {source.name} of link '{name}' left out of the "
+                            f"MuJoCo model: {exc}",
+                            MeshWarning,
+                            stacklevel=2,
+                        )
+                        link.remove(element)
+                        break
+
+
 def build_spec(robot: Robot) -> mujoco.MjSpec:
     """Build the (uncompiled) MuJoCo spec of ``robot``.
+
+    With ``collisions.self: auto`` (the default) or ``collisions.exclude`` pairs
+    the spec is compiled once on the way, to find the pairs touching at rest.
 
     Args:
         robot: A validated robot (:func:`robots.load_robot`).
 
     Returns:
         The spec: URDF bodies under a free joint ``root``, floor, position
-        actuators, foot and trunk sites, timestep from the robot spec.
+        actuators, foot and trunk sites, self-collision exclusions, timestep
+        from the robot spec.
 
     Raises:
-        RobotSpecError: MuJoCo cannot read the URDF, or its joint order differs
-            from :attr:`Robot.joint_names`.
+        RobotSpecError: MuJoCo cannot read the URDF, its joint order differs
+            from :attr:`Robot.joint_names`, or a ``collisions.exclude`` pair is
+            one rigid body.
     """
+    return _build(robot)[0]
+
+
+def _build(robot: Robot) -> tuple[mujoco.MjSpec, tuple[ExcludedPair, ...]]:
+    """The spec of :func:`build_spec` and the body pairs it excludes from collision."""
     where = robot.spec.path
     try:
         spec = mujoco.MjSpec.from_string(_urdf_for_mujoco(robot))
@@ -165,7 +220,9 @@ def build_spec(robot: Robot) -> mujoco.MjSpec:
             actuator.ctrlrange = [lower, upper]
         else:
             actuator.ctrllimited = mujoco.mjtLimited.mjLIMITED_FALSE
-    return spec
+    settings = robot.spec.collisions
+    probe = _compile(spec, robot) if settings.mode == "auto" or settings.exclude else None
+    return spec, collisions.apply(spec, robot, probe)
 
 
 def _add_floor(spec: mujoco.MjSpec) -> None:
@@ -198,22 +255,42 @@ def _add_floor(spec: mujoco.MjSpec) -> None:
     )
 
 
-_MODELS: dict[tuple[Path, str, str], mujoco.MjModel] = {}
+_MODELS: dict[tuple[Path, str, str, str], tuple[mujoco.MjModel, tuple[ExcludedPair, ...]]] = {}
+
+
+def _cached(robot: Robot) -> tuple[mujoco.MjModel, tuple[ExcludedPair, ...]]:
+    key = (robot.spec.path, robot.name, robot.urdf_text, repr(robot.spec))
+    if key not in _MODELS:
+        spec, pairs = _build(robot)
+        _MODELS[key] = (_compile(spec, robot), pairs)
+    return _MODELS[key]
 
 
 def model(robot: Robot) -> mujoco.MjModel:
     """The compiled MuJoCo model of ``robot``, built once per process.
 
-    Models are cached by spec file, robot name and URDF text. The model is shared
-    between callers: copy it (``copy.copy(model)``) before changing its fields.
+    Models are cached by spec file, robot name, URDF text and spec content. The
+    model is shared between callers: copy it (``copy.copy(model)``) before
+    changing its fields.
 
     Raises:
         RobotSpecError: See :func:`build_spec`.
     """
-    key = (robot.spec.path, robot.name, robot.urdf_text)
-    if key not in _MODELS:
-        _MODELS[key] = _compile(build_spec(robot), robot)
-    return _MODELS[key]
+    return _cached(robot)[0]
+
+
+def excluded_pairs(robot: Robot) -> tuple[ExcludedPair, ...]:
+    """The body pairs that never collide in :func:`model`, and why (:mod:`robots.collisions`).
+
+    With ``collisions.self: auto`` these are the pairs touching or overlapping in
+    the standing initial posture (deepest first), then the spec's
+    ``collisions.exclude`` pairs. With ``self: none`` no robot pair collides at
+    all (through ``conaffinity``), and only the ``exclude`` pairs are listed.
+
+    Raises:
+        RobotSpecError: See :func:`build_spec`.
+    """
+    return _cached(robot)[1]
 
 
 def _compile(spec: mujoco.MjSpec, robot: Robot) -> mujoco.MjModel:

@@ -15,6 +15,7 @@ _HERE = Path(__file__).parent
 
 BUILTIN_ROBOTS: dict[str, Path] = {
     "mini_biped": _HERE / "mini_biped" / "mini_biped.yaml",
+    "mini_biped5": _HERE / "mini_biped5" / "mini_biped5.yaml",
     "g1": _HERE / "g1" / "g1.yaml",
 }
 """Built-in robot name -> spec file."""
@@ -43,12 +44,12 @@ def spec_path(name_or_path: str | Path) -> Path:
 
 
 @lru_cache(maxsize=None)
-def _load(path: Path) -> Robot:
+def _load(path: Path, mtime_ns: int, size: int) -> Robot:
     return validate_robot(load_spec(path))
 
 
 def load_robot(name_or_path: str | Path) -> Robot:
-    """Load (once per process) and validate a robot by registry name or spec path.
+    """Load (once per process, while the spec file is unchanged) and validate a robot.
 
     Args:
         name_or_path: A name from :func:`list_robots` or a spec YAML file.
@@ -56,4 +57,9 @@ def load_robot(name_or_path: str | Path) -> Robot:
     Raises:
         RobotSpecError: Unknown robot, or an invalid spec (see :mod:`robots.spec`).
     """
-    return _load(spec_path(name_or_path))
+    path = spec_path(name_or_path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise RobotSpecError(f"{path}: cannot read robot spec file ({exc.strerror or exc})") from exc
+    return _load(path, stat.st_mtime_ns, stat.st_size)

@@ -90,10 +90,10 @@ def validate_robot(spec: RobotSpec) -> Robot:
     """Check a spec against its URDF and return the :class:`Robot`.
 
     Raises:
-        RobotSpecError: Unknown link or joint, a foot outside the trunk's subtree,
-            a knee sign that contradicts the initial posture, a clash with the frame
-            names placo needs, or a mesh that cannot be found. The message names
-            the spec file and the field.
+        RobotSpecError: Unknown link or joint (``collisions.exclude`` included), a
+            foot outside the trunk's subtree, a knee sign that contradicts the
+            initial posture, a clash with the frame names placo needs, or a mesh
+            that cannot be found. The message names the spec file and the field.
     """
     where = spec.path
     try:
@@ -136,18 +136,22 @@ def validate_robot(spec: RobotSpec) -> Robot:
                 raise RobotSpecError(
                     f"{where}: field '{key}.{joint}': {value} rad is outside the joint limits [{lo:.4f}, {hi:.4f}]"
                 )
-    for side, knee in zip(("left", "right"), spec.knees):
+    for side, knee, sign in zip(("left", "right"), spec.knees, spec.knee_signs):
         need_joint(knee, f"knees.{side}")
         if knee not in spec.driven_joints:
             raise RobotSpecError(f"{where}: field 'knees.{side}': knee '{knee}' must be one of driven_joints")
         bent = spec.initial_posture.get(knee, 0.0)
-        if bent * spec.knee_bend_sign <= 0.0:
+        if bent * sign <= 0.0:
             raise RobotSpecError(
-                f"{where}: field 'knees.bend_sign': {spec.knee_bend_sign:+d} contradicts initial_posture.{knee} = "
-                f"{bent} rad (a bent knee must have the sign of bend_sign)"
+                f"{where}: field 'knees.bend_sign': {sign:+d} for the {side} knee contradicts initial_posture.{knee} "
+                f"= {bent} rad (a bent knee must have the sign of its bend_sign; a leg with mirrored axes takes "
+                "bend_sign: {left: 1, right: -1})"
             )
     for joint in info.actuated:
         spec.actuator_for(joint)
+    for i, pair in enumerate(spec.collisions.exclude):
+        for link in pair:
+            need_link(link, f"collisions.exclude[{i}]")
     for mesh in sorted(set(info.meshes)):
         if resolve_mesh(mesh, spec.urdf.parent) is None:
             raise RobotSpecError(

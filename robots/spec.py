@@ -23,7 +23,9 @@ import yaml
 from gait_generator.errors import RobotSpecError
 
 __all__ = [
+    "SELF_COLLISION_MODES",
     "ActuatorGroup",
+    "CollisionSettings",
     "FootSpec",
     "RobotSpec",
     "SweepRanges",
@@ -76,6 +78,28 @@ class SweepRanges:
     theta_step: float
 
 
+SELF_COLLISION_MODES = ("auto", "none", "all")
+"""Values of ``collisions.self`` (see :class:`CollisionSettings`)."""
+
+
+@dataclass(frozen=True)
+class CollisionSettings:
+    """Which pairs of the robot's own bodies collide in MuJoCo (spec section ``collisions``).
+
+    The floor collides with every collision geom in every mode; parent-child
+    pairs never collide (MuJoCo's rule). Applied by :mod:`robots.collisions`.
+
+    Attributes:
+        mode: ``collisions.self``: ``"auto"`` excludes the body pairs whose
+            collision geoms touch or overlap in the standing initial posture;
+            ``"none"`` lets no two robot bodies collide; ``"all"`` keeps every pair.
+        exclude: Extra pairs of URDF link names that never collide, as written.
+    """
+
+    mode: str = "auto"
+    exclude: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class RobotSpec:
     """Validated content of a robot spec file.
@@ -94,12 +118,15 @@ class RobotSpec:
         default_posture: Angle (rad) held by every joint not driven; joints not
             listed hold 0.
         knees: ``(left, right)`` knee joint names.
-        knee_bend_sign: +1 if a correctly bent knee has a positive angle, else -1.
+        knee_signs: ``(left, right)``: +1 where a correctly bent knee has a positive
+            angle, else -1. The two differ when one leg's axes are mirrored (common
+            in URDFs exported from CAD).
         initial_posture: Bent-knee posture (rad) the initial IK starts from.
         actuators: MuJoCo actuator groups, first match wins.
         presets: Preset name -> resolved YAML path.
         sweep: Default sweep ranges.
         mujoco_timestep: Physics step for MuJoCo replay (s).
+        collisions: Self-collision settings of the MuJoCo model.
     """
 
     name: str
@@ -114,12 +141,13 @@ class RobotSpec:
     driven_joints: tuple[str, ...]
     default_posture: dict[str, float]
     knees: tuple[str, str]
-    knee_bend_sign: int
+    knee_signs: tuple[int, int]
     initial_posture: dict[str, float]
     actuators: tuple[ActuatorGroup, ...]
     presets: dict[str, Path]
     sweep: SweepRanges
     mujoco_timestep: float = 0.002
+    collisions: CollisionSettings = CollisionSettings()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def actuator_for(self, joint: str) -> ActuatorGroup:
@@ -258,7 +286,7 @@ class _Reader:
 
 _KNOWN_KEYS = {
     "name", "urdf", "trunk", "feet", "driven_joints", "default_posture", "knees",
-    "initial_posture", "actuators", "presets", "sweep", "mujoco", "description",
+    "initial_posture", "actuators", "presets", "sweep", "mujoco", "description", "collisions",
 }
 
 
@@ -270,8 +298,55 @@ _NESTED_KEYS = {
     "knees": {"left", "right", "bend_sign"},
     "sweep": {"dx", "dy", "dtheta", "xy_step", "theta_step"},
     "mujoco": {"timestep"},
+    "collisions": {"self", "exclude"},
 }
 """Allowed keys of the nested mappings (a typo must not silently fall back to a default)."""
+
+_OPTIONAL_SECTIONS = {"mujoco", "collisions"}
+
+
+def _collisions(r: _Reader) -> CollisionSettings:
+    """The optional ``collisions`` section; link names are checked against the URDF later."""
+    mode = r.get("collisions.self", "auto")
+    if mode not in SELF_COLLISION_MODES:
+        raise r.fail("collisions.self", f"expected one of {list(SELF_COLLISION_MODES)}, got {mode!r}")
+    pairs = r.get("collisions.exclude", None) or []
+    if not isinstance(pairs, list):
+        raise r.fail("collisions.exclude", f"expected a list of [link, link] pairs, got {pairs!r}")
+    for i, pair in enumerate(pairs):
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(isinstance(v, str) and v for v in pair) or pair[0] == pair[1]):
+            raise r.fail(f"collisions.exclude[{i}]", f"expected [link, link] with two different link names, "
+                                                     f"got {pair!r}")
+    return CollisionSettings(mode=mode, exclude=tuple((a, b) for a, b in pairs))
+
+
+def _knee_signs(r: _Reader, knees: tuple[str, str]) -> tuple[int, int]:
+    """``knees.bend_sign``: 1 or -1 for both knees, a mapping ``{left: s, right: s}``, or absent.
+
+    Absent, each knee's sign is the sign of its angle in ``initial_posture`` (a bent knee).
+    """
+    bend = r.get("knees.bend_sign", None)
+    if bend is None:
+        posture = r.angles("initial_posture")
+        signs = []
+        for side, knee in zip(("left", "right"), knees):
+            angle = posture.get(knee, 0.0)
+            if angle == 0.0:
+                raise r.fail("knees.bend_sign", f"missing, and initial_posture.{knee} does not bend the {side} knee "
+                                                "to show its sign; give 1, -1 or {left: 1, right: -1}")
+            signs.append(1 if angle > 0 else -1)
+        return (signs[0], signs[1])
+    if isinstance(bend, dict):
+        if set(bend) != {"left", "right"}:
+            raise r.fail("knees.bend_sign", f"expected a mapping with keys left and right, got {sorted(bend)}")
+        values = (bend["left"], bend["right"])
+    else:
+        values = (bend, bend)
+    for v in values:
+        if isinstance(v, bool) or v not in (1, -1):
+            raise r.fail("knees.bend_sign", f"expected 1 or -1 (or {{left: 1, right: -1}}), got {bend!r}")
+    return (int(values[0]), int(values[1]))
 
 
 def load_spec(path: str | Path) -> RobotSpec:
@@ -305,7 +380,7 @@ def load_spec(path: str | Path) -> RobotSpec:
     r = _Reader(data, path)
     for key, allowed in _NESTED_KEYS.items():
         node = r.get(key, None)
-        if node is None and key == "mujoco":
+        if node is None and key in _OPTIONAL_SECTIONS:
             continue
         if node is None:
             raise r.fail(key, "missing")
@@ -323,9 +398,7 @@ def load_spec(path: str | Path) -> RobotSpec:
         feet[side] = FootSpec(link=r.string(f"feet.{side}.link"), sole_offset=r.vec3(f"feet.{side}.sole_offset"))
 
     knees = (r.string("knees.left"), r.string("knees.right"))
-    bend = r.get("knees.bend_sign")
-    if bend not in (1, -1):
-        raise r.fail("knees.bend_sign", f"expected 1 or -1, got {bend!r}")
+    knee_signs = _knee_signs(r, knees)
 
     groups = r.get("actuators")
     if not isinstance(groups, list) or not groups:
@@ -383,10 +456,11 @@ def load_spec(path: str | Path) -> RobotSpec:
         driven_joints=r.names("driven_joints"),
         default_posture=r.angles("default_posture"),
         knees=knees,
-        knee_bend_sign=int(bend),
+        knee_signs=knee_signs,
         initial_posture=r.angles("initial_posture"),
         actuators=tuple(actuators),
         presets=presets,
         sweep=sweep,
         mujoco_timestep=r.number("mujoco.timestep", 1e-4, 0.02, default=0.002),
+        collisions=_collisions(r),
     )

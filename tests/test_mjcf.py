@@ -254,6 +254,10 @@ def test_feet_resting_on_the_floor_are_always_listed(robot: robots.Robot, model:
 
 
 def test_initial_posture_is_free_of_self_collision(robot: robots.Robot, model: mujoco.MjModel) -> None:
+    """The built-in robots' collision geometry is clean: nothing touches at rest, so nothing is excluded."""
+    assert robot.spec.collisions.mode == "auto"
+    assert mjcf.excluded_pairs(robot) == ()
+    assert model.nexclude == 0
     data = mujoco.MjData(model)
     data.qpos[:] = _standing_qpos(model, robot)
     data.qpos[2] += 0.5

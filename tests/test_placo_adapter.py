@@ -35,7 +35,7 @@ def test_knees_bend_the_right_way_for_every_seed(mini):
         s.reset(seed)
         knees.append(s.knee_angles())
     knees = np.array(knees)
-    assert np.all(knees * robot.spec.knee_bend_sign > 0.3)
+    assert np.all(knees * np.array(robot.spec.knee_signs) > 0.3)
 
 
 def test_initial_pose_is_deterministic(mini):

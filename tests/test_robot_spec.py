@@ -14,7 +14,7 @@ import yaml
 
 import robots
 from gait_generator.errors import GaitGeneratorError, RobotSpecError
-from robots.spec import load_spec
+from robots.spec import CollisionSettings, load_spec
 
 SPEC_NAME = "test_biped.yaml"
 
@@ -139,7 +139,7 @@ def test_valid_test_biped_loads(tmp_path: Path) -> None:
     assert robot.joint_names == (
         "left_hip_pitch", "left_knee", "left_ankle", "right_hip_pitch", "right_knee", "right_ankle",
     )
-    assert robot.spec.knee_bend_sign == 1
+    assert robot.spec.knee_signs == (1, 1)
     assert robot.spec.trunk_offset == (0.0, 0.0, 0.0)
     assert robot.spec.mujoco_timestep == 0.002
     assert set(robot.spec.presets) == {"medium"}
@@ -227,6 +227,36 @@ def test_knee_sign_must_be_plus_or_minus_one(tmp_path: Path) -> None:
     spec = base_spec()
     spec["knees"]["bend_sign"] = 2
     expect_error(write(tmp_path, spec), "field 'knees.bend_sign'", "expected 1 or -1")
+    spec["knees"]["bend_sign"] = {"left": 1, "right": 0}
+    expect_error(write(tmp_path, spec), "field 'knees.bend_sign'", "expected 1 or -1")
+    spec["knees"]["bend_sign"] = {"left": 1}
+    expect_error(write(tmp_path, spec), "field 'knees.bend_sign'", "keys left and right")
+
+
+def test_knees_may_bend_opposite_ways(tmp_path: Path) -> None:
+    # A mirrored right leg: its knee bends with negative angles.
+    spec = base_spec()
+    spec["knees"]["bend_sign"] = {"left": 1, "right": -1}
+    spec["initial_posture"].update(left_knee=0.5, right_knee=-0.5)
+    mirrored = biped_urdf().replace(
+        '<joint name="right_knee" type="revolute">', '<joint name="right_knee" type="revolute" mirrored="1">')
+    head, tail = mirrored.split('mirrored="1">', 1)
+    tail = tail.replace('<axis xyz="0 1 0"/>', '<axis xyz="0 -1 0"/>', 1)
+    tail = tail.replace('lower="-0.1" upper="2.0"', 'lower="-2.0" upper="0.1"', 1)
+    robot = robots.load_robot(write(tmp_path, spec, urdf=head + ">" + tail))
+    assert robot.spec.knee_signs == (1, -1)
+    spec["initial_posture"]["right_knee"] = 0.05
+    expect_error(write(tmp_path, spec, urdf=head + ">" + tail), "field 'knees.bend_sign'", "right knee",
+                 "{left: 1, right: -1}")
+
+
+def test_knee_signs_default_to_the_bent_initial_posture(tmp_path: Path) -> None:
+    spec = base_spec()
+    del spec["knees"]["bend_sign"]
+    spec["initial_posture"].update(left_knee=0.5, right_knee=0.5)
+    assert robots.load_robot(write(tmp_path, spec)).spec.knee_signs == (1, 1)
+    spec["initial_posture"].pop("right_knee")
+    expect_error(write(tmp_path, spec), "field 'knees.bend_sign'", "does not bend the right knee")
 
 
 def test_posture_outside_joint_limits(tmp_path: Path) -> None:
@@ -297,6 +327,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         ("knees", lambda s: s["knees"].update(sign=1), "sign"),
         ("sweep", lambda s: s["sweep"].update(dz=[0.0, 0.0]), "dz"),
         ("mujoco", lambda s: s.update(mujoco={"time_step": 0.001}), "time_step"),
+        ("collisions", lambda s: s.update(collisions={"excludes": []}), "excludes"),
     ],
 )
 def test_unknown_nested_key(tmp_path: Path, key: str, edit, typo: str) -> None:
@@ -340,6 +371,33 @@ def test_wrong_type_or_shape(tmp_path: Path, key: str, edit, fragment: str) -> N
     expect_error(write(tmp_path, spec), f"field '{key}'", fragment)
 
 
+def test_collisions_section_is_optional_and_read(tmp_path: Path) -> None:
+    assert robots.load_robot(write(tmp_path, base_spec())).spec.collisions == CollisionSettings("auto", ())
+    spec = base_spec()
+    spec["collisions"] = {"self": "none", "exclude": [["left_shin", "right_shin"], ["pelvis", "left_foot_link"]]}
+    settings = robots.load_robot(write(tmp_path, spec)).spec.collisions
+    assert settings == CollisionSettings("none", (("left_shin", "right_shin"), ("pelvis", "left_foot_link")))
+
+
+@pytest.mark.parametrize(
+    ("key", "collisions", "fragment"),
+    [
+        ("collisions.self", {"self": "some"}, "expected one of ['auto', 'none', 'all'], got 'some'"),
+        ("collisions.self", {"self": False}, "got False"),  # YAML reads an unquoted `off` as False
+        ("collisions", "auto", "expected a mapping with keys ['exclude', 'self']"),
+        ("collisions.exclude", {"exclude": "left_shin"}, "expected a list of [link, link] pairs"),
+        ("collisions.exclude[0]", {"exclude": [["left_shin"]]}, "two different link names, got ['left_shin']"),
+        ("collisions.exclude[1]", {"exclude": [["left_shin", "right_shin"], ["left_shin", "left_shin"]]},
+         "two different link names"),
+        ("collisions.exclude[0]", {"exclude": [["left_shin", "left_toe"]]}, "link 'left_toe' is not in test_biped.urdf"),
+    ],
+)
+def test_bad_collisions_section(tmp_path: Path, key: str, collisions, fragment: str) -> None:
+    spec = base_spec()
+    spec["collisions"] = collisions
+    expect_error(write(tmp_path, spec), f"field '{key}'", fragment)
+
+
 def test_bad_regex_in_actuators(tmp_path: Path) -> None:
     spec = base_spec()
     spec["actuators"] = [{"joints": "left_(knee", "kp": 10.0, "kv": 0.5, "effort": 5.0}]
@@ -378,5 +436,5 @@ def test_builtin_specs_load(name: str) -> None:
     assert robots.load_robot(name) is robot  # cached per process
     assert set(robot.spec.driven_joints) <= set(robot.joint_names)
     assert robot.spec.presets, "every built-in robot ships at least one preset"
-    for knee in robot.spec.knees:
-        assert robot.spec.initial_posture[knee] * robot.spec.knee_bend_sign > 0
+    for knee, sign in zip(robot.spec.knees, robot.spec.knee_signs):
+        assert robot.spec.initial_posture[knee] * sign > 0

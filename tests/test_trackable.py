@@ -41,6 +41,8 @@ CASES = [
     ("g1", "slow", (0.0, 0.0, 0.25)),
     ("g1", "medium", (0.0, 0.08, 0.0)),
     ("g1", "fast", (0.12, 0.0, 0.3)),
+    ("mini_biped5", "medium", (0.035, 0.0, 0.0)),
+    ("mini_biped5", "slow", (0.02, 0.0, -0.04)),
 ]
 
 
@@ -244,3 +246,18 @@ def test_the_issue_command_classes_survive_open_loop(robot):
     assert len(survived) >= 15, refused
     assert np.mean(survived) >= 0.9, survived
     assert np.median(drift) <= 0.10 and np.median(yaw) <= 5.0, (drift, yaw)
+
+
+def test_five_joint_legs_walk_every_command_class_and_pass_validation():
+    # Five-joint legs (no ankle roll): forward, backward, turning in place both ways and the
+    # largest combined command; every clip passes the validator, open-loop physics included.
+    robot = load_robot("mini_biped5")
+    p = resolve_preset(robot.spec.presets, "medium", robot.name)
+    commands = [(p.max_dx_forward, 0.0, 0.0), (-p.max_dx_backward, 0.0, 0.0), (0.0, 0.0, p.max_dtheta),
+                (0.0, 0.0, -p.max_dtheta), (p.max_dx_forward, 0.0, p.max_dtheta)]
+    for cmd in commands:
+        m = clip("mini_biped5", "medium", cmd, length=10.0)
+        result = validate_motion(m)
+        assert result.status == "pass", (cmd, result.reasons)
+        physics = result.check("physics_replay").metrics
+        assert physics["open_loop_drift_m"] <= 0.15 and physics["open_loop_yaw_drift_deg"] <= 5.0, (cmd, physics)

@@ -94,8 +94,8 @@ def test_joint_limits_and_knees(direction: str, kind: str) -> None:
         lo, hi = robot.joint_limits(name)
         q = out.joint(name)
         assert q.min() >= lo - 1e-9 and q.max() <= hi + 1e-9, f"{name} in [{q.min()}, {q.max()}] outside [{lo}, {hi}]"
-    for knee in robot.spec.knees:
-        assert np.all(out.joint(knee) * robot.spec.knee_bend_sign > 0.05), f"{knee} not bent the declared way"
+    for knee, sign in zip(robot.spec.knees, robot.spec.knee_signs):
+        assert np.all(out.joint(knee) * sign > 0.05), f"{knee} not bent the declared way"
     for name, value in robot.posture().items():
         np.testing.assert_allclose(out.joint(name), value, atol=1e-12, err_msg=name)
 

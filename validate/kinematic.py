@@ -104,8 +104,7 @@ def kinematic_checks(motion: Motion, rm: RobotModel, trace: Trace, th: Kinematic
                       f"{worst:.2f} x its URDF limit {vlim[j]:.2f} rad/s"))
 
     # Knee direction.
-    sign = robot.spec.knee_bend_sign
-    bends = np.stack([motion.joint(kn) * sign for kn in robot.spec.knees], axis=1)
+    bends = np.stack([motion.joint(kn) * sign for kn, sign in zip(robot.spec.knees, robot.spec.knee_signs)], axis=1)
     k, i = np.unravel_index(int(np.argmin(bends)), bends.shape)
     bad = int(np.count_nonzero((bends <= th.knee_bend_min_rad).any(axis=1)))
     out.append(_check("knee_direction", bad == 0,

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from motions import Motion
 from motions.rotations import matrix_from_quat
 from robots import Robot, mjcf
+from robots.collisions import rest_overlaps
 from robots.soles import sole_polygons
 
 __all__ = ["RobotModel", "Trace", "robot_model", "joint_columns", "trace_motion", "second_difference"]
@@ -106,32 +107,22 @@ def _build(robot: Robot) -> RobotModel:
         foot_bodies=bodies,
         floor=floor,
         geom_kind=kind,
-        allowed_pairs=_initial_pairs(robot, model, floor),
+        allowed_pairs=_initial_pairs(robot, model),
         mass=float(model.body_subtreemass[1]),
         sole_points=points,
     )
 
 
-def _initial_pairs(robot: Robot, model: mujoco.MjModel, floor: int) -> frozenset[tuple[int, int]]:
-    """Body pairs touching in the robot's initial (bent-knee) posture, lifted off the floor.
+def _initial_pairs(robot: Robot, model: mujoco.MjModel) -> frozenset[tuple[int, int]]:
+    """Body-id pairs (sorted) still touching in the robot's standing initial posture.
 
     Collision hulls of neighbouring links often overlap by construction; those
-    pairs are not self-collisions of a motion.
+    pairs are not self-collisions of a motion. The model already excludes them
+    from collision unless the spec says ``collisions.self: all`` (or ``none``),
+    and "touching at rest" is decided once, by :func:`robots.collisions.rest_overlaps`.
     """
-    data = mujoco.MjData(model)
-    posture = {**robot.posture(), **robot.spec.initial_posture}
-    joints = np.array([[posture.get(n, 0.0) for n in robot.joint_names]])
-    data.qpos[:] = mjcf.to_qpos(model, [[0.0, 0.0, 5.0]], [[0.0, 0.0, 0.0, 1.0]], joints)[0]
-    mujoco.mj_kinematics(model, data)
-    mujoco.mj_collision(model, data)
-    pairs = set()
-    for i in range(data.ncon):
-        g1, g2 = data.contact.geom[i]
-        if floor in (g1, g2):
-            continue
-        b1, b2 = sorted((int(model.geom_bodyid[g1]), int(model.geom_bodyid[g2])))
-        pairs.add((b1, b2))
-    return frozenset(pairs)
+    pairs = (sorted((model.body(p.body1).id, model.body(p.body2).id)) for p in rest_overlaps(model, robot))
+    return frozenset((int(a), int(b)) for a, b in pairs)
 
 
 def joint_columns(motion: Motion, robot: Robot) -> NDArray[np.int64]:
