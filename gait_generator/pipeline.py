@@ -23,7 +23,7 @@ from gait_generator.lipm import Periodic
 from gait_generator.placo_adapter import PLACO_VERSION, session
 from gait_generator.preset import Preset, resolve_preset
 from gait_generator.timeline import Foothold, Timeline
-from gait_generator.timing import StepTiming, snap_timing
+from gait_generator.timing import FPS_RANGE, LENGTH_RANGE, StepTiming, snap_timing
 from gait_generator.wholebody import WalkFrames, solve_walk
 from motions import Command, Footsteps, Loop, Motion
 from motions.rotations import quat_from_yaw, quat_make_continuous, quat_multiply, yaw_from_quat
@@ -125,10 +125,11 @@ def _check_zmp_support(rob: Robot, pre: Preset, timeline: Timeline, walk: WalkFr
 
 def _check_request(preset: Preset, dx: float, dy: float, dtheta: float, length: float, fps: float) -> None:
     preset.check_command(dx, dy, dtheta)
-    if not (isinstance(length, (int, float)) and math.isfinite(length) and 0.1 <= length <= 3600.0):
-        raise CommandError(f"length = {length!r} s is outside the allowed range [0.1, 3600]")
+    lo, hi = LENGTH_RANGE
+    if not (isinstance(length, (int, float)) and math.isfinite(length) and lo <= length <= hi):
+        raise CommandError(f"length = {length!r} s is outside the allowed range [{lo:g}, {hi:g}]")
     if not (isinstance(fps, (int, float)) and math.isfinite(fps)):
-        raise CommandError(f"fps = {fps!r} must be a number in [10, 1000]")
+        raise CommandError(f"fps = {fps!r} must be a number in [{FPS_RANGE[0]:g}, {FPS_RANGE[1]:g}]")
 
 
 def looping_clip(rob: Robot, pre: Preset, timing: StepTiming, cycle: SteadyCycle, length: float,
@@ -239,7 +240,8 @@ def generate(
     Raises:
         RobotSpecError: Unknown or invalid robot.
         PresetError: Unknown or invalid preset, or fps out of range.
-        CommandError: Command beyond the preset's step limits, or bad length.
+        CommandError: Command beyond the preset's step limits, bad length, or ``with_start``
+            for five-joint legs.
         PlanningError: placo fails, IK does not converge, or a knee flips.
     """
     rob = load_robot(robot)
@@ -250,6 +252,11 @@ def generate(
     s = session(rob)
     s.configure(pre)
     s.reset(seed)
+    if with_start and s.weighted:
+        raise CommandError(
+            f"robot '{rob.name}': with_start is not available for five-joint legs: with both soles flat the "
+            "CoM cannot shift sideways onto one foot from standing (see docs/robots.md, 'Five-joint legs'); "
+            "generate looping clips instead")
     if with_start:
         frames = max(2, round(length * timing.fps) + 1)
         timeline = standing_start(s, pre, timing, dx, dy, dtheta, frames)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
+import numpy as np
 
 from gait_generator.errors import CommandError, PresetError
+from motions.safe_io import load_yaml, short
 
 __all__ = ["Preset", "PRESET_KEYS", "load_preset", "resolve_preset"]
 
@@ -94,29 +95,71 @@ class Preset:
         out["command_range"] = {k: list(v) for k, v in self.command_range.items()}
         return out
 
+    @property
+    def step_limits(self) -> dict[str, tuple[float, float]]:
+        """Allowed ``(lo, hi)`` per step of ``dx``, ``dy`` (m) and ``dtheta`` (rad)."""
+        return {
+            "dx": (-self.max_dx_backward, self.max_dx_forward),
+            "dy": (-self.max_dy, self.max_dy),
+            "dtheta": (-self.max_dtheta, self.max_dtheta),
+        }
+
+    def within_limits(self, commands: np.ndarray) -> np.ndarray:
+        """Which values of ``(N, 3)`` commands ``(dx, dy, dtheta)`` :meth:`check_command` accepts, shape (N, 3)."""
+        lo, hi = np.array(list(self.step_limits.values())).T
+        commands = np.asarray(commands, dtype=np.float64)
+        return (commands >= lo - _TOLERANCE) & (commands <= hi + _TOLERANCE)
+
+    def first_beyond(self, commands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per command, which value :meth:`check_command` would reject first, and on which side.
+
+        Args:
+            commands: ``(N, 3)`` commands ``(dx, dy, dtheta)`` per step (m, m, rad).
+
+        Returns:
+            ``(axis, above)``: ``axis[i]`` is 0, 1 or 2 for the first of dx, dy,
+            dtheta beyond the step limits, -1 when command ``i`` is within them;
+            ``above[i]`` is true when that value is above its upper limit.
+        """
+        commands = np.asarray(commands, dtype=np.float64).reshape(-1, 3)
+        beyond = ~self.within_limits(commands)
+        axis = np.where(beyond.any(axis=1), beyond.argmax(axis=1), -1).astype(np.int8)
+        first = axis.clip(0)
+        upper = np.array([hi for _, hi in self.step_limits.values()])
+        above = (axis >= 0) & (commands[np.arange(len(axis)), first] > upper[first])
+        return axis, above
+
+    def limit_reason(self, axis: int, above: bool) -> str:
+        """The limit a command breaks (see :meth:`first_beyond`), e.g. ``"dx above max_dx_forward (0.05 m)"``."""
+        key = ("dx", "dy", "dtheta")[axis]
+        lo, hi = self.step_limits[key]
+        unit = "rad" if key == "dtheta" else "m"
+        names = {"dx": ("max_dx_forward", "-max_dx_backward"), "dy": ("max_dy", "-max_dy"),
+                 "dtheta": ("max_dtheta", "-max_dtheta")}[key]
+        return f"{key} above {names[0]} ({hi:g} {unit})" if above else f"{key} below {names[1]} ({lo:g} {unit})"
+
     def check_command(self, dx: float, dy: float, dtheta: float) -> None:
         """Raise :class:`CommandError` if a per-step command exceeds this preset's limits.
 
         Args:
             dx: Forward step (m). dy: Lateral step (m). dtheta: Heading change (rad).
         """
-        checks = (
-            ("dx", dx, -self.max_dx_backward, self.max_dx_forward),
-            ("dy", dy, -self.max_dy, self.max_dy),
-            ("dtheta", dtheta, -self.max_dtheta, self.max_dtheta),
-        )
-        for key, value, lo, hi in checks:
-            if not math.isfinite(value) or not lo - 1e-12 <= value <= hi + 1e-12:
-                raise CommandError(
-                    f"command {key}={value} is outside preset '{self.name}' ({self.path}) step limits "
-                    f"[{lo}, {hi}]; limits come from keys max_dx_forward/max_dx_backward/max_dy/max_dtheta"
-                )
+        for (key, (lo, hi)), value in zip(self.step_limits.items(), (dx, dy, dtheta)):
+            if not math.isfinite(value) or not lo - _TOLERANCE <= value <= hi + _TOLERANCE:
+                raise CommandError(f"command {key}={value} is outside preset '{self.name}' step limits [{lo}, {hi}] "
+                                   f"(keys {_LIMIT_KEYS[key]})")  # short: a skipped index entry stores it
+
+
+_LIMIT_KEYS = {"dx": "max_dx_backward/max_dx_forward", "dy": "max_dy", "dtheta": "max_dtheta"}
+_TOLERANCE = 1e-12
+"""Slack of the step-limit comparison (m or rad), so a limit written as a command is inside."""
 
 
 def _number(path: Path, key: str, value: Any) -> float:
     spec = PRESET_KEYS[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise PresetError(f"{path}: key '{key}' must be a number ({spec.unit}) in [{spec.lo}, {spec.hi}], got {value!r}")
+        raise PresetError(f"{path}: key '{key}' must be a number ({spec.unit}) in [{spec.lo}, {spec.hi}], "
+                          f"got {short(value)}")
     if not spec.lo <= value <= spec.hi:
         raise PresetError(f"{path}: key '{key}' = {value} {spec.unit} is outside the allowed range [{spec.lo}, {spec.hi}]")
     return float(value)
@@ -124,7 +167,8 @@ def _number(path: Path, key: str, value: Any) -> float:
 
 def _ranges(path: Path, value: Any) -> dict[str, tuple[float, float]]:
     if not isinstance(value, dict) or set(value) != set(_RANGE_KEYS):
-        raise PresetError(f"{path}: key 'command_range' must map exactly {list(_RANGE_KEYS)} to [min, max], got {value!r}")
+        raise PresetError(f"{path}: key 'command_range' must map exactly {list(_RANGE_KEYS)} to [min, max], "
+                          f"got {short(value)}")
     out = {}
     for k in _RANGE_KEYS:
         pair = value[k]
@@ -134,7 +178,7 @@ def _ranges(path: Path, value: Any) -> dict[str, tuple[float, float]]:
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
             or pair[0] > pair[1]
         ):
-            raise PresetError(f"{path}: key 'command_range.{k}' must be [min, max] with min <= max, got {pair!r}")
+            raise PresetError(f"{path}: key 'command_range.{k}' must be [min, max] with min <= max, got {short(pair)}")
         out[k] = (float(pair[0]), float(pair[1]))
     return out
 
@@ -161,21 +205,16 @@ def load_preset(path: str | Path) -> Preset:
 
 
 def _load_preset(path: Path) -> Preset:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise PresetError(f"{path}: cannot read preset file: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise PresetError(f"{path}: not valid YAML: {exc}") from exc
+    data = load_yaml(path, error=PresetError, what="preset file")
     if not isinstance(data, dict):
         raise PresetError(f"{path}: expected a mapping of preset keys at the top level")
     allowed = set(PRESET_KEYS) | {"command_range"}
     for key, why in _RETIRED_KEYS.items():
         if key in data:
             raise PresetError(f"{path}: key '{key}' is no longer used: {why}")
-    unknown = sorted(set(data) - allowed)
+    unknown = sorted(str(k) for k in set(data) - allowed)
     if unknown:
-        raise PresetError(f"{path}: unknown key(s) {unknown}; allowed keys: {sorted(allowed)}")
+        raise PresetError(f"{path}: unknown key(s) {short(unknown, 200)}; allowed keys: {sorted(allowed)}")
     missing = sorted(allowed - set(data))
     if missing:
         raise PresetError(f"{path}: missing key(s) {missing}")

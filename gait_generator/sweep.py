@@ -1,4 +1,4 @@
-"""Command sweeps for a batch: grids, random draws, command files, and the job list.
+"""Command sweeps for a batch: grids, random draws, and the job list (command files: :mod:`gait_generator.commands`).
 
 Everything here is pure: the same arguments give the same commands, ids, seeds
 and file names, so a batch can be split over workers, interrupted and resumed.
@@ -7,41 +7,48 @@ Commands are per step: ``dx`` and ``dy`` in metres, ``dtheta`` in radians.
 
 from __future__ import annotations
 
-import csv
+import bisect
 import itertools
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
-import yaml
 
+from gait_generator.commands import (
+    COMMAND_LIMIT,
+    MAX_COMMANDS,
+    Command3,
+    CommandFileError,
+    iter_commands,
+    load_commands,
+    read_commands,
+)
 from gait_generator.errors import GaitGeneratorError
 from gait_generator.index import motion_filename
 
 __all__ = [
+    "COMMAND_LIMIT",
+    "MAX_COMMANDS",
     "Command3",
     "CommandFileError",
     "Job",
+    "JobList",
     "grid_axis",
     "grid_commands",
+    "grid_size",
+    "iter_commands",
+    "load_commands",
     "make_jobs",
     "motion_seed",
     "random_commands",
     "read_commands",
 ]
 
-Command3 = tuple[float, float, float]
-"""A per-step command ``(dx, dy, dtheta)`` in (m, m, rad)."""
-
 _KEYS = ("dx", "dy", "dtheta")
 _DECIMALS = 4
 """Commands are rounded to 0.1 mm / 0.1 mrad, the precision of the file names."""
-
-
-class CommandFileError(GaitGeneratorError, ValueError):
-    """A ``--commands`` file is missing, malformed, or holds a non-finite value."""
 
 
 def _round(value: float) -> float:
@@ -91,6 +98,26 @@ def grid_axis(lo: float, hi: float, step: float) -> list[float]:
     return [_round(hi if i == n else lo + i * (hi - lo) / n) for i in range(n + 1)]
 
 
+def _axis_size(lo: float, hi: float, step: float) -> float:
+    """Number of values :func:`grid_axis` gives, computed without making them (a float: may be huge)."""
+    grid_axis(lo, lo, step)  # same argument checks
+    if not (math.isfinite(hi) and lo <= hi):
+        grid_axis(lo, hi, step)
+    if lo == hi:
+        return 1.0
+    return max(1.0, float(round((hi - lo) / step)) if (hi - lo) / step < 1e300 else math.inf) + 1.0
+
+
+def grid_size(ranges: dict[str, tuple[float, float]], xy_step: float, theta_step: float) -> float:
+    """Number of commands :func:`grid_commands` would make (``inf`` when absurd), without making them.
+
+    Raises:
+        ValueError: As :func:`grid_axis`.
+    """
+    return (_axis_size(*ranges["dx"], xy_step) * _axis_size(*ranges["dy"], xy_step)
+            * _axis_size(*ranges["dtheta"], theta_step))
+
+
 def grid_commands(ranges: dict[str, tuple[float, float]], xy_step: float, theta_step: float) -> list[Command3]:
     """Every command of the grid over ``ranges``, dx slowest and dtheta fastest.
 
@@ -101,7 +128,14 @@ def grid_commands(ranges: dict[str, tuple[float, float]], xy_step: float, theta_
 
     Returns:
         The commands in a fixed order (see :func:`grid_axis` for each axis).
+
+    Raises:
+        ValueError: Bad bounds or steps, or more than :data:`MAX_COMMANDS` commands.
     """
+    size = grid_size(ranges, xy_step, theta_step)
+    if size > MAX_COMMANDS:
+        raise ValueError(f"the grid holds {size:.3g} commands, more than {MAX_COMMANDS}; use larger steps or "
+                         "narrower ranges")
     axes = [
         grid_axis(*ranges["dx"], xy_step),
         grid_axis(*ranges["dy"], xy_step),
@@ -122,7 +156,12 @@ def random_commands(n: int, ranges: dict[str, tuple[float, float]], seed: int) -
 
     Returns:
         The ``n`` commands.
+
+    Raises:
+        ValueError: ``n`` is beyond :data:`MAX_COMMANDS`.
     """
+    if n > MAX_COMMANDS:
+        raise ValueError(f"{n} random commands, more than {MAX_COMMANDS}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x636D64]))
     out: list[Command3] = []
     for _ in range(n):
@@ -131,96 +170,7 @@ def random_commands(n: int, ranges: dict[str, tuple[float, float]], seed: int) -
     return out
 
 
-def _number(path: Path, line: int, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CommandFileError(f"{path}:{line}: {key} must be a finite number, got {value!r}")
-    return float(value) + 0.0
-
-
-def _read_yaml(path: Path, text: str) -> list[Command3]:
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        raise CommandFileError(f"{path}: not valid YAML: {exc}") from exc
-    if isinstance(data, dict) and set(data) == {"commands"}:
-        data = data["commands"]
-        node = node.value[0][1] if node is not None else None
-    if not isinstance(data, list) or node is None:
-        raise CommandFileError(f"{path}: expected a list of commands ({{dx, dy, dtheta}} mappings or "
-                               f"[dx, dy, dtheta] lists), got {type(data).__name__}")
-    out: list[Command3] = []
-    for item, item_node in zip(data, node.value):
-        line = item_node.start_mark.line + 1
-        if isinstance(item, dict):
-            if set(item) != set(_KEYS):
-                raise CommandFileError(f"{path}:{line}: a command needs exactly the keys {list(_KEYS)}, "
-                                       f"got {sorted(map(str, item))}")
-            values = [item[k] for k in _KEYS]
-        elif isinstance(item, list) and len(item) == 3:
-            values = item
-        else:
-            raise CommandFileError(f"{path}:{line}: expected {{dx, dy, dtheta}} or [dx, dy, dtheta], got {item!r}")
-        dx, dy, dt = (_number(path, line, k, v) for k, v in zip(_KEYS, values))
-        out.append((dx, dy, dt))
-    return out
-
-
-def _read_csv(path: Path, text: str) -> list[Command3]:
-    out: list[Command3] = []
-    for line, row in enumerate(csv.reader(text.splitlines()), start=1):
-        cells = [c.strip() for c in row]
-        if not cells or all(not c for c in cells) or cells[0].startswith("#"):
-            continue
-        if not out and [c.lower() for c in cells] == list(_KEYS):
-            continue  # header
-        if len(cells) != 3:
-            raise CommandFileError(f"{path}:{line}: expected 3 values dx,dy,dtheta, got {len(cells)}: {row!r}")
-        values = []
-        for key, cell in zip(_KEYS, cells):
-            try:
-                values.append(float(cell))
-            except ValueError:
-                raise CommandFileError(f"{path}:{line}: {key} must be a number, got {cell!r}") from None
-        dx, dy, dt = (_number(path, line, k, v) for k, v in zip(_KEYS, values))
-        out.append((dx, dy, dt))
-    return out
-
-
-def read_commands(path: str | Path) -> list[Command3]:
-    """Read a list of commands from a YAML (``.yaml``/``.yml``) or CSV (``.csv``) file.
-
-    YAML: a list whose items are ``{dx: .., dy: .., dtheta: ..}`` or
-    ``[dx, dy, dtheta]`` (optionally under a top-level ``commands:`` key).
-    CSV: one ``dx,dy,dtheta`` row per command; an optional ``dx,dy,dtheta``
-    header, blank lines and ``#`` comment lines are allowed. Values are per step
-    (m, m, rad) and are used as written.
-
-    Args:
-        path: The command file.
-
-    Returns:
-        The commands, in file order.
-
-    Raises:
-        CommandFileError: Unreadable file, unknown extension, malformed entry or
-            non-finite value (the message names the file and line), or no commands.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".csv"):
-        raise CommandFileError(f"{path}: unknown command file type '{suffix}'; expected .yaml, .yml or .csv")
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise CommandFileError(f"{path}: cannot read command file: {exc.strerror or exc}") from exc
-    out = _read_csv(path, text) if suffix == ".csv" else _read_yaml(path, text)
-    if not out:
-        raise CommandFileError(f"{path}: holds no commands")
-    return out
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     """One motion of a batch.
 
@@ -231,7 +181,7 @@ class Job:
         dx: Forward step (m).
         dy: Lateral step (m).
         dtheta: Heading change per step (rad).
-        seed: Seed of this motion, ``motion_seed(global_seed, id)``.
+        batch_seed: Global seed of the batch.
         file: File name in the output directory.
     """
 
@@ -241,8 +191,13 @@ class Job:
     dx: float
     dy: float
     dtheta: float
-    seed: int
+    batch_seed: int
     file: str
+
+    @property
+    def seed(self) -> int:
+        """Seed of this motion, ``motion_seed(batch_seed, id)`` (computed when asked: 12 us each)."""
+        return motion_seed(self.batch_seed, self.id)
 
     @property
     def command(self) -> Command3:
@@ -250,20 +205,103 @@ class Job:
         return (self.dx, self.dy, self.dtheta)
 
 
-def make_jobs(presets: list[tuple[str, str]], commands: list[list[Command3]], seed: int) -> list[Job]:
+class JobList(Sequence[Job]):
+    """The jobs of a batch, built on demand from one compact ``(N, 3)`` command array per preset.
+
+    A million commands take 24 MB here instead of a million :class:`Job` objects;
+    each job is made (and its file name formatted) when it is read.
+    """
+
+    _ROWS = 4096  # rows converted to Python floats at a time while iterating
+
+    def __init__(self, presets: list[tuple[str, str]], commands: Sequence[Any], seed: int) -> None:
+        if len(presets) != len(commands):
+            raise ValueError(f"{len(presets)} presets but {len(commands)} command lists")
+        shared: dict[int, np.ndarray] = {}
+        self._arrays = [shared.setdefault(id(c), _command_array(c)) for c in commands]
+        self._presets = list(presets)
+        self._seed = int(seed)
+        self._starts = [0]
+        for arr in self._arrays:
+            self._starts.append(self._starts[-1] + len(arr))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def commands(self, preset: int) -> np.ndarray:
+        """The read-only ``(N, 3)`` commands ``(dx, dy, dtheta)`` of the ``preset``-th preset."""
+        return self._arrays[preset]
+
+    def blocks(self) -> Iterator[tuple[str, int, np.ndarray]]:
+        """``(preset name, id of its first job, its (N, 3) commands)`` per preset, in job order."""
+        for p, (name, _) in enumerate(self._presets):
+            yield name, self._starts[p], self._arrays[p]
+
+    def _job(self, p: int, i: int, dx: float, dy: float, dt: float) -> Job:
+        name, source = self._presets[p]
+        return Job(i, name, source, dx, dy, dt, self._seed, motion_filename(name, dx, dy, dt, i))
+
+    @overload
+    def __getitem__(self, index: int) -> Job: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Job]: ...
+
+    def __getitem__(self, index: int | slice) -> Job | list[Job]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = int(index) + (len(self) if index < 0 else 0)
+        if not 0 <= i < len(self):
+            raise IndexError(f"job {index} out of range for {len(self)} jobs")
+        p = bisect.bisect_right(self._starts, i) - 1
+        dx, dy, dt = self._arrays[p][i - self._starts[p]].tolist()
+        return self._job(p, i, dx, dy, dt)
+
+    def __iter__(self) -> Iterator[Job]:
+        for p, arr in enumerate(self._arrays):
+            i = self._starts[p]
+            for first in range(0, len(arr), self._ROWS):
+                for dx, dy, dt in arr[first:first + self._ROWS].tolist():
+                    yield self._job(p, i, dx, dy, dt)
+                    i += 1
+
+
+def _command_array(commands: Any) -> np.ndarray:
+    """``commands`` as a read-only ``(N, 3)`` float64 array; raises unless every value is within the limit.
+
+    An ``(N, 3)`` float64 array (what :func:`~gait_generator.commands.load_commands`
+    returns) is shared, not copied: a read-only view of it (10^6 rows are 24 MB).
+    The checks go a block of rows at a time, so they allocate little.
+    """
+    arr = np.asarray(commands, dtype=np.float64).reshape(-1, 3)
+    negative_zero = False
+    for start in range(0, len(arr), JobList._ROWS):
+        block = arr[start:start + JobList._ROWS]
+        bad = ~(np.abs(block) <= COMMAND_LIMIT)
+        if bad.any():
+            row, col = (int(v) for v in np.argwhere(bad)[0])
+            raise GaitGeneratorError(f"command {start + row}: {_KEYS[col]} = {block[row, col]:g} is not a finite "
+                                     f"number within +-{COMMAND_LIMIT:g} per step")
+        negative_zero = negative_zero or bool(np.any((block == 0.0) & np.signbit(block)))
+    view = arr + 0.0 if negative_zero else arr.view()  # + 0.0 turns -0.0 into 0.0 (file names)
+    view.flags.writeable = False
+    return view
+
+
+def make_jobs(presets: list[tuple[str, str]], commands: Sequence[Any], seed: int) -> JobList:
     """Enumerate ``(preset, command)`` pairs in a fixed order: preset-major, then command order.
 
     Args:
         presets: ``(name, source)`` of each preset, in the order given on the command line.
-        commands: For each preset, its commands.
+        commands: For each preset, its commands: a list of ``(dx, dy, dtheta)`` or
+            an ``(N, 3)`` array (shared, not copied: do not change it afterwards).
+            The same object given for several presets is stored once.
         seed: Global seed.
 
     Returns:
-        The jobs, ids ``0 .. N-1`` in that order.
+        The jobs, ids ``0 .. N-1`` in that order, made on demand.
+
+    Raises:
+        GaitGeneratorError: A command value is not finite or beyond :data:`COMMAND_LIMIT`.
     """
-    jobs: list[Job] = []
-    for (name, source), cmds in zip(presets, commands, strict=True):
-        for dx, dy, dt in cmds:
-            i = len(jobs)
-            jobs.append(Job(i, name, source, dx, dy, dt, motion_seed(seed, i), motion_filename(name, dx, dy, dt, i)))
-    return jobs
+    return JobList(presets, commands, seed)

@@ -14,7 +14,14 @@ from typing import Any
 from gait_generator.errors import PresetError
 from gait_generator.preset import Preset
 
-__all__ = ["StepTiming", "snap_timing"]
+__all__ = ["LENGTH_RANGE", "FPS_RANGE", "StepTiming", "snap_timing"]
+
+LENGTH_RANGE = (0.1, 3600.0)
+"""Allowed clip lengths (s) of :func:`gait_generator.generate`; ``auto_gait_generator`` checks ``-l`` against it
+before anything is written."""
+
+FPS_RANGE = (10.0, 1000.0)
+"""Allowed output frame rates (Hz) of the generator."""
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,11 @@ def snap_timing(preset: Preset, fps: float) -> StepTiming:
         fps: Output frame rate (Hz).
 
     Raises:
-        PresetError: The frame rate is out of range [10, 1000].
+        PresetError: The frame rate is outside :data:`FPS_RANGE`.
     """
-    if not 10.0 <= fps <= 1000.0:
-        raise PresetError(f"fps = {fps} is outside the allowed range [10, 1000]")
+    lo, hi = FPS_RANGE
+    if not lo <= fps <= hi:
+        raise PresetError(f"fps = {fps} is outside the allowed range [{lo:g}, {hi:g}]")
     substep = max(1, round(fps / 30.0))
     ss = max(2 * substep, round(preset.single_support_duration * fps / substep) * substep)
     ds = round(preset.double_support_ratio * ss / substep) * substep

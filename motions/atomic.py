@@ -5,17 +5,34 @@ directory (so the final rename stays on one file system), is flushed and
 fsynced, and is then renamed over the destination with :func:`os.replace`. On
 any failure the temporary file is removed, the destination is left untouched and
 :class:`OutputError` names the destination. The parent directory must exist.
+
+Temporary files are named ``.<name>.<pid>.<12 hex>.tmp`` after the writing
+process. A process killed mid-write leaves one behind;
+:func:`remove_stale_temps` deletes those of given names whose writer is dead
+(or that are older than :data:`STALE_AGE_S`), never a live writer's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from gait_generator.errors import OutputError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["AtomicFile", "atomic_writer", "atomic_write_bytes", "atomic_write_text", "remove_stale_temps", "pid_alive",
+           "STALE_AGE_S"]
+
+STALE_AGE_S = 3600.0
+"""A temporary file older than this (s) is stale even if its writer's pid is alive (pid reuse)."""
+
+# ".<name>.<pid>.<hex>.tmp"; earlier versions wrote ".<name>.<hex>.tmp" (no pid).
+_TEMP_NAME = re.compile(r"\.(?P<base>.+)\.[0-9a-f]{12}\.tmp")
 
 # Permission bits requested for new files; the process umask is applied on top,
 # exactly as for a file created with open(path, "w").
@@ -26,7 +43,7 @@ def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
     """Create and open a new temporary file next to the destination."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        temp = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+        temp = directory / f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
         try:
             return os.open(temp, flags, _FILE_MODE), temp
         except FileExistsError:
@@ -47,12 +64,17 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes,
+                       before_replace: Callable[[], None] | None = None) -> Path:
     """Replace the file at ``path`` with ``data`` atomically.
 
     Args:
         path: Destination file. Its directory must already exist.
         data: The complete new contents.
+        before_replace: Called once the data is on disk, just before the
+            rename; if it raises, the temporary file is removed, the
+            destination is untouched and the exception propagates (a worker
+            uses it to write nothing once its parent has died).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -74,6 +96,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(temp, path)
     except BaseException as exc:
         try:
@@ -104,3 +128,164 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
         OutputError: As for :func:`atomic_write_bytes`.
     """
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+class AtomicFile:
+    """A file written in pieces to a temporary file, then renamed over its destination in one step.
+
+    For outputs too large to build in memory first: write to :attr:`handle`
+    (binary, buffered), then :meth:`commit` (flush, fsync, rename) or
+    :meth:`discard` (remove the temporary file). Until the commit, readers of
+    the destination see its previous contents; :func:`remove_stale_temps`
+    spares the temporary file while this process lives.
+
+    Args:
+        path: Destination file. Its directory must already exist.
+
+    Raises:
+        OutputError: The temporary file cannot be created.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            fd, self.temp = _create_temp(self.path.parent, self.path.name)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot create a temporary file in {self.path.parent}/ ({exc})") from exc
+        self.handle: BinaryIO = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.done = False
+
+    def write(self, data: bytes) -> None:
+        """Append ``data`` (raises OutputError on a full disk; the temporary file is then removed)."""
+        try:
+            self.handle.write(data)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"{self.path}: cannot write ({exc})") from exc
+
+    def commit(self) -> Path:
+        """Flush and fsync the data and rename it over the destination; returns the destination.
+
+        Raises:
+            OutputError: The data cannot be written or renamed (the temporary
+                file is removed and the destination left as it was).
+        """
+        if self.done:
+            raise OutputError(f"{self.path}: this temporary file was already committed or discarded")
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.replace(self.temp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"{self.path}: cannot write ({exc})") from exc
+        self.done = True
+        _fsync_directory(self.path.parent)
+        return self.path
+
+    def discard(self) -> None:
+        """Remove the temporary file, leaving the destination as it was (no-op once committed or discarded)."""
+        if self.done:
+            return
+        self.done = True
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.temp)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[AtomicFile]:
+    """Write ``path`` in pieces, atomically: committed if the block ends normally, discarded if it raises.
+
+    Example::
+
+        with atomic_writer(folder / "big.json") as out:
+            for chunk in chunks:
+                out.write(chunk)
+
+    Raises:
+        OutputError: As :class:`AtomicFile`.
+    """
+    out = AtomicFile(path)
+    try:
+        yield out
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no procfs: os.kill said it exists
+    return state not in ("Z", "X")
+
+
+def _temp_writer(filename: str, wanted: Callable[[str], bool]) -> int | None:
+    """The writer pid of a temporary file of a ``wanted`` name (0: none recorded), or None if not one."""
+    match = _TEMP_NAME.fullmatch(filename)
+    if match is None:
+        return None
+    base = match.group("base")
+    name, _, pid = base.rpartition(".")
+    if pid.isdigit() and len(pid) <= 10 and wanted(name):
+        return int(pid)
+    return 0 if wanted(base) else None
+
+
+def remove_stale_temps(directory: str | os.PathLike[str], names: Iterable[str] | Callable[[str], bool],
+                       max_age_s: float = STALE_AGE_S) -> list[Path]:
+    """Delete the temporary files that killed writes of ``names`` left in ``directory``.
+
+    Only files named like this module's temporary files of one of ``names``
+    are considered. One is stale if its writer (the pid in its name) is no
+    longer running, if it has no pid (written by an earlier version), or if it
+    is older than ``max_age_s``; a live writer's file is kept.
+
+    Args:
+        directory: The folder the writes went to.
+        names: Destination file names (no directories) whose temporaries to remove,
+            or a predicate on a destination name (for many names: the batch's
+            motions, without building the set of all of them).
+        max_age_s: Age (s) beyond which any matching file is stale.
+
+    Returns:
+        The files removed.
+    """
+    directory = Path(directory)
+    wanted = names if callable(names) else set(names).__contains__
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in directory.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    now = time.time()
+    for temp in candidates:
+        pid = _temp_writer(temp.name, wanted)
+        if pid is None:
+            continue
+        try:
+            age = now - temp.lstat().st_mtime
+        except OSError:
+            continue
+        if pid > 0 and age < max_age_s and (pid == os.getpid() or pid_alive(pid)):
+            continue  # a live writer's (possibly this process's, in another thread)
+        try:
+            temp.unlink()
+        except OSError:
+            continue  # a directory, already gone, or not ours to remove
+        removed.append(temp)
+    return removed

@@ -21,13 +21,12 @@ Conventions (details in ``docs/library.md``):
   velocities and foot positions are expressed in it.
 
 Files are read with :func:`motions.load` (``np.load(allow_pickle=False)``),
-``index.json`` with :mod:`json` and dataset YAML with ``yaml.safe_load``; nothing
-read can run code.
+``index.json`` with :func:`motions.index.read_index` (JSON) and dataset YAML with
+``yaml.safe_load`` semantics within the limits of :mod:`motions.safe_io`; nothing read can run code.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Sequence
@@ -36,12 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from numpy.typing import ArrayLike, NDArray
 
 from gait_generator.errors import GaitGeneratorError
+from motions.index import INDEX_NAME, IndexFormatError, read_index
 from motions.motion import Motion
 from motions.rotations import yaw_from_quat
+from motions.safe_io import load_yaml, short
 from motions.storage import load as load_motion
 
 __all__ = ["MotionLibrary", "Reference", "LibraryError", "VALIDATION_STATUSES"]
@@ -51,7 +51,6 @@ FloatArray = NDArray[np.float64]
 VALIDATION_STATUSES = ("pass", "fail")
 """Values accepted by the ``status`` filter of :meth:`MotionLibrary.load`."""
 
-INDEX_NAME = "index.json"  # same as gait_generator.index.INDEX_NAME (not imported: no cycle)
 
 # Command values closer than this (m or rad) are the same grid value.
 _GRID_TOLERANCE = 1e-9
@@ -237,9 +236,9 @@ class MotionLibrary:
 
         - A **directory** is read through its ``index.json`` if it has one,
           else every ``*.npz`` in it (sorted by name).
-        - An **index.json** (``gait_generator.index``): entries whose status is
-          ``"ok"``; their files are relative to the index. Failed and skipped
-          entries have no file and are ignored.
+        - An **index.json** (:mod:`motions.index`): entries whose status is
+          ``"ok"``; their files are relative to the index. Failed entries
+          have no file and are ignored (skipped commands are not entries).
         - A **dataset YAML** ``motions: [{file: clip.npz, weight: 2.0}, ...]``
           (the MimicKit dataset layout, listing our ``.npz`` files; paths
           relative to the YAML; ``weight`` defaults to 1). MimicKit ``.pkl``
@@ -598,52 +597,38 @@ def _read_sources(path: Path) -> list[_Source]:
 
 
 def _read_index(path: Path) -> list[_Source]:
+    """The ``ok`` clips of an index (:func:`motions.index.read_index`), with their robot, preset and grade."""
     try:
-        doc = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LibraryError(f"{path}: cannot read the index ({exc})") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("motions"), list):
-        raise LibraryError(f"{path}: expected a JSON object with a 'motions' list")
-    robot = doc.get("robot")
-    sources = []
-    for i, entry in enumerate(doc["motions"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-            raise LibraryError(f"{path}: motions[{i}] is {entry!r}, expected an object with a 'file' string")
-        if entry.get("status", "ok") != "ok":
-            continue  # failed / skipped: no file
-        validation = entry.get("validation")
-        if validation is not None and not isinstance(validation, dict):
-            raise LibraryError(f"{path}: motions[{i}].validation is {validation!r}, expected an object")
-        sources.append(
-            _Source(
-                file=path.parent / entry["file"],
-                weight=1.0,
-                robot=robot if isinstance(robot, str) else None,
-                preset=entry.get("preset") if isinstance(entry.get("preset"), str) else None,
-                validation=(validation or {}).get("status"),
-            )
-        )
-    return sources
+        index = read_index(path)
+    except IndexFormatError as exc:
+        raise LibraryError(f"cannot read the index: {exc}") from exc
+    return [
+        _Source(file=index.file_path(entry), weight=1.0, robot=index.robot, preset=entry.preset or None,
+                validation=entry.validation.status if entry.validation is not None else None)
+        for entry in index.ok_entries()
+    ]
+
+
+MAX_DATASET_BYTES = 2 << 20
+"""Largest dataset YAML read (2 MiB, about 50 000 clips; parsing takes about 100 MB and 5 s per MiB).
+Larger libraries are read through their ``index.json``."""
 
 
 def _read_dataset(path: Path) -> list[_Source]:
-    try:
-        doc: Any = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise LibraryError(f"{path}: cannot read the dataset YAML ({exc})") from exc
+    doc: Any = load_yaml(path, error=LibraryError, max_bytes=MAX_DATASET_BYTES, what="dataset YAML")
     if not isinstance(doc, dict) or not isinstance(doc.get("motions"), list):
         raise LibraryError(f"{path}: expected a mapping with a 'motions' list of {{file, weight}}")
     sources = []
     for i, entry in enumerate(doc["motions"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-            raise LibraryError(f"{path}: motions[{i}] is {entry!r}, expected {{file: <clip>.npz, weight: <number>}}")
+            raise LibraryError(f"{path}: motions[{i}] is {short(entry)}, expected {{file: <clip>.npz, weight: <number>}}")
         weight = entry.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-            raise LibraryError(f"{path}: motions[{i}].weight is {weight!r}, expected a finite number >= 0")
+            raise LibraryError(f"{path}: motions[{i}].weight is {short(weight)}, expected a finite number >= 0")
         file = Path(entry["file"])
         if file.suffix.lower() == ".pkl":
             raise LibraryError(
-                f"{path}: motions[{i}].file {entry['file']!r} is a pickle (MimicKit .pkl); "
+                f"{path}: motions[{i}].file {short(entry['file'])} is a pickle (MimicKit .pkl); "
                 "list the .npz motion files instead (pickles are never loaded)"
             )
         sources.append(_Source(file=file if file.is_absolute() else path.parent / file, weight=float(weight)))

@@ -21,11 +21,15 @@ from numpy.typing import NDArray
 from gait_generator.errors import MotionFormatError
 from motions import _checks
 from motions.loop import Loop
+from motions.safe_io import short
 
 __all__ = ["QUAT_ORDER", "Footsteps", "Command", "Achieved", "Motion"]
 
 QUAT_ORDER = "xyzw"
 """Order of the four quaternion components in every Motion array and file."""
+
+FPS_RANGE = (1.0, 10_000.0)
+"""Allowed sample rates (frames/s); outside it a clip's times or derivatives are meaningless."""
 
 FloatArray = NDArray[np.float64]
 
@@ -181,8 +185,8 @@ class Motion:
 
     def __post_init__(self) -> None:
         fps = _checks.finite_float("fps", self.fps)
-        if fps <= 0.0:
-            raise MotionFormatError(f"fps: {fps}, expected a rate > 0 frames per second")
+        if not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
+            raise MotionFormatError(f"fps: {fps:g}, expected a rate in [{FPS_RANGE[0]:g}, {FPS_RANGE[1]:g}] frames per second")
         names = _joint_names(self.joint_names)
         root_pos = _checks.as_array("root_pos", self.root_pos)
         if root_pos.ndim != 2 or root_pos.shape[0] < 1:
@@ -312,12 +316,12 @@ def _joint_names(value: object) -> tuple[str, ...]:
         raise MotionFormatError(f"joint_names: {type(value).__name__}, expected a sequence of str")
     for name in value:
         if not isinstance(name, str) or not name:
-            raise MotionFormatError(f"joint_names: {name!r}, expected non-empty str")
+            raise MotionFormatError(f"joint_names: {short(name)}, expected non-empty str")
     names = tuple(str(name) for name in value)
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise MotionFormatError(f"joint_names: {name!r} appears more than once, expected unique names")
+            raise MotionFormatError(f"joint_names: {short(name)} appears more than once, expected unique names")
         seen.add(name)
     return names
 

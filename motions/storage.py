@@ -25,6 +25,8 @@ import numpy as np
 from gait_generator.errors import MotionFormatError
 from motions.atomic import atomic_write_bytes
 from motions.loop import Loop
+from motions.npz_check import check_npz
+from motions.safe_io import loads_json, short
 from motions.motion import ACCELERATION_FIELDS, QUAT_ORDER, Achieved, Command, Footsteps, Motion
 
 __all__ = ["FORMAT_VERSION", "save", "load"]
@@ -202,6 +204,7 @@ def _read(path: Path) -> dict[str, np.ndarray]:
     if magic[:4] != b"PK\x03\x04":
         # np.load would take any other bytes for a pickle and suggest loading it unsafely.
         raise MotionFormatError(f"{path}: not a motion .npz archive (no zip header; truncated, corrupt or another format)")
+    check_npz(path, MotionFormatError)  # sizes from the headers, before any array is read
     try:
         archive = np.load(path, allow_pickle=False)
     except _READ_ERRORS as exc:
@@ -251,11 +254,10 @@ def load(path: str | os.PathLike[str]) -> Motion:
     path = Path(path)
     a = _read(path)
     if str(a["quat_order"]) != QUAT_ORDER:
-        raise MotionFormatError(f"{path}: key 'quat_order' is {str(a['quat_order'])!r}, expected {QUAT_ORDER!r}")
-    try:
-        meta = json.loads(str(a["meta"]))
-    except json.JSONDecodeError as exc:
-        raise MotionFormatError(f"{path}: key 'meta' is not valid JSON ({exc})") from exc
+        raise MotionFormatError(f"{path}: key 'quat_order' is {short(str(a['quat_order']))}, expected {QUAT_ORDER!r}")
+    meta = loads_json(str(a["meta"]), source=f"{path}: key 'meta'", error=MotionFormatError)
+    if isinstance(meta, dict) and not isinstance(meta.get("robot", ""), str):  # every tool looks robots up by it
+        raise MotionFormatError(f"{path}: key 'meta': 'robot' is {short(meta['robot'])}, expected a robot name")
     try:
         return Motion(
             fps=a["fps"],

@@ -152,7 +152,7 @@ def awd_clip(
         "Vel_x": motion.achieved.vx,
         "Vel_y": motion.achieved.vy,
         "Yaw": motion.achieved.yaw_rate,
-        "Placo": dict(meta.get("preset_parameters", {})),
+        "Placo": dict(meta["preset_parameters"]) if isinstance(meta.get("preset_parameters"), dict) else {},
         "Command": {"dx": motion.command.dx, "dy": motion.command.dy, "dtheta": motion.command.dtheta},
         "Toe_frame": TOE_FRAME,
         "Frame_offset": [offsets],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from gait_generator.errors import GaitGeneratorError
 from retarget.export import FORMATS, LOOP_MODES, WEIGHTINGS, retarget
@@ -30,16 +31,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the motions are gaits of this robot: move them onto --robot by scaled keypoint IK first")
     p.add_argument("--mapping", default=None,
                    help="joint mapping table .yaml (default robots/<robot>/mappings/<source robot>.yaml or identity)")
+    p.add_argument("--robots-dir", action="append", type=Path, default=[], metavar="DIR",
+                   help="folder of robot specs (DIR/NAME.yaml or DIR/NAME/NAME.yaml) to look --robot and "
+                        "--from-robot names up in, after the registry; repeatable")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the exporter; returns the exit code (0 ok, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    """Run the exporter; returns the exit code (0 ok, 2 bad input, 130 interrupted: the output is unchanged)."""
+    try:
+        return _main(build_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        print("gait_retarget: interrupted; the output folder is unchanged", file=sys.stderr)
+        return 130
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         manifest = retarget(args.input, args.output, robot=args.robot, format=args.format, fps=args.fps,
                             loop=args.loop, weights=args.weights, mapping=args.mapping, from_robot=args.from_robot,
-                            log=lambda line: print(line, file=sys.stderr))
+                            log=lambda line: print(line, file=sys.stderr), robots_dirs=args.robots_dir)
     except (GaitGeneratorError, ValueError) as exc:
         print(f"gait_retarget: error: {exc}", file=sys.stderr)
         return 2

@@ -5,25 +5,23 @@ file), a format-specific extra (MimicKit: ``dataset.yaml`` and the ``char_file``
 ``<robot>.xml``; mjlab: ``<robot>_mjlab.yaml`` with the body and joint names)
 and ``manifest.json`` (what was written, from which source, the loop choice and
 the weight). Everything is written into a temporary
-directory next to ``out`` which is renamed into place only when all of it
-succeeded: on any error ``out`` is left exactly as it was.
+directory next to ``out`` which is swapped into place only when all of it
+succeeded: on any error ``out`` is left exactly as it was, and a killed run is
+cleaned up (or its previous output restored) by the next (:mod:`retarget.staging`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from gait_generator.errors import GaitGeneratorError, OutputError, RetargetError
+from gait_generator.errors import GaitGeneratorError, RetargetError
 from motions import Motion, load
 from motions.storage import to_bytes
 from motions.atomic import atomic_write_bytes, atomic_write_text
@@ -31,7 +29,9 @@ from retarget import awd, gmr, mimickit, mjlab
 from retarget.mapping import JointMapping, mimickit_dof_names, resolve_mapping
 from retarget.resample import resample
 from retarget.sources import collect_sources
-from robots import Robot, load_robot
+from retarget.staging import staged_output
+from robots import Robot
+from robots.resolve import UntrustedPathError, is_robot_name, load_user_robot, names_robot
 from robots.mjcf import mjcf_xml
 
 __all__ = ["FORMATS", "LOOP_MODES", "WEIGHTINGS", "MANIFEST_NAME", "retarget", "motion_weights"]
@@ -78,36 +78,6 @@ def motion_weights(motions: list[Motion], robot: Robot, weighting: str) -> list[
     return [1.0 / (len(members) * members[cell]) for cell in cells]
 
 
-@contextmanager
-def _staged(out: Path) -> Iterator[Path]:
-    """A fresh directory next to ``out`` that replaces ``out`` only if the block succeeds."""
-    out = out.absolute()
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
-        raise OutputError(f"{out}: non-empty directory without {MANIFEST_NAME}; refusing to replace it")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
-        temp.mkdir()
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create a staging directory in {out.parent}/ ({exc})") from exc
-    try:
-        yield temp
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.{secrets.token_hex(6)}.old"
-            os.replace(out, old)
-        os.replace(temp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException as exc:
-        shutil.rmtree(temp, ignore_errors=True)
-        if isinstance(exc, OSError) and not isinstance(exc, GaitGeneratorError):
-            raise OutputError(f"{out}: cannot write ({exc})") from exc
-        raise
-
-
 def retarget(
     source: str | Path,
     out: str | Path,
@@ -119,6 +89,7 @@ def retarget(
     mapping: str | Path | None = None,
     from_robot: str | Path | None = None,
     log: Callable[[str], None] | None = None,
+    robots_dirs: Sequence[str | os.PathLike[str]] = (),
 ) -> dict[str, Any]:
     """Export motions for a training consumer.
 
@@ -133,12 +104,16 @@ def retarget(
             except for formats with a :data:`DEFAULT_FPS` (mjlab: 50).
         loop: One of :data:`LOOP_MODES`.
         weights: One of :data:`WEIGHTINGS`.
-        mapping: Mapping table; default ``robots/<robot>/mappings/<source robot>.yaml``
-            if present, else the identity.
+        mapping: Mapping table (the user's); default
+            ``<target spec folder>/mappings/<source robot>.yaml`` if present, else
+            the identity. The source robot is the motion's ``meta["robot"]``,
+            used only as a plain name: a path there is refused, never followed.
         from_robot: If given, the motions are gaits of this robot and are first moved
             onto ``robot`` by scaled keypoint IK (:func:`retarget.transfer.transfer_motion`);
             each entry of the manifest then records its ``retarget_error``.
-        log: Called with one line per written clip.
+        log: Called with one line per written clip (and per clean-up of a killed run).
+        robots_dirs: The user's robot spec folders, searched for ``robot`` and
+            ``from_robot`` names after the registry.
 
     Returns:
         The manifest that was written to ``out/manifest.json``.
@@ -154,12 +129,13 @@ def retarget(
     _choice("format", format, FORMATS)
     _choice("loop", loop, LOOP_MODES)
     _choice("weights", weights, WEIGHTINGS)
-    target = load_robot(robot)
+    target = load_user_robot(robot, robots_dirs)
     files, excluded = collect_sources(source)
     motions = [load(f) for f in files]  # raises MotionFormatError naming the file before anything is written
     errors: list[dict[str, Any] | None] = [None] * len(motions)
     if from_robot is not None:
-        motions, errors = _transfer_all(files, motions, load_robot(from_robot), target)
+        motions, errors = _transfer_all(files, motions, load_user_robot(from_robot, robots_dirs), target,
+                                        from_robot)
     fps = DEFAULT_FPS.get(format) if fps is None else fps
     if fps is not None:
         motions = [resample(m, fps) for m in motions]
@@ -171,10 +147,16 @@ def retarget(
     maps: dict[str | None, JointMapping] = {}
     entries: list[dict[str, Any]] = []
     out_path = Path(out).absolute()
-    with _staged(out_path) as stage:
+    with staged_output(out_path, is_ours=lambda folder: (folder / MANIFEST_NAME).is_file(), log=log) as stage:
         for file, motion, weight, name, error in zip(files, motions, clip_weights, names, errors):
             source_robot = motion.meta.get("robot")
             if source_robot not in maps:
+                if mapping is None and source_robot is not None and not is_robot_name(str(source_robot)):
+                    shown = str(source_robot)[:80]
+                    raise UntrustedPathError(
+                        f"{file}: meta.robot '{shown}' is not a robot name; mapping tables are looked up by robot "
+                        "name only (<target spec folder>/mappings/<name>.yaml), never by a path from a file. "
+                        "Pass --mapping TABLE.yaml yourself")
                 maps[source_robot] = resolve_mapping(target, source_robot, mapping)
             table = maps[source_robot]
             try:
@@ -228,14 +210,14 @@ def retarget(
     return manifest
 
 
-def _transfer_all(files: list[Path], motions: list[Motion], source: Robot,
-                  target: Robot) -> tuple[list[Motion], list[dict[str, Any] | None]]:
-    """Move every motion from ``source`` onto ``target``; errors name the file."""
+def _transfer_all(files: list[Path], motions: list[Motion], source: Robot, target: Robot,
+                  source_arg: str | os.PathLike[str]) -> tuple[list[Motion], list[dict[str, Any] | None]]:
+    """Move every motion from ``source`` (the user's ``source_arg``) onto ``target``; errors name the file."""
     from retarget.transfer import transfer_motion
 
     out, errors = [], []
     for file, motion in zip(files, motions):
-        if motion.meta.get("robot") not in (None, source.name):
+        if motion.meta.get("robot") is not None and not names_robot(str(motion.meta["robot"]), source, source_arg):
             raise RetargetError(f"{file}: motion is for robot '{motion.meta.get('robot')}', not '{source.name}'")
         try:
             moved, _ = transfer_motion(motion, source, target)

@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 from numpy.typing import NDArray
 
 from gait_generator.errors import RetargetError
 from motions import Motion
+from motions.safe_io import load_yaml, short
 from robots import Robot
+from robots.resolve import is_robot_name
 
 __all__ = ["JointSource", "JointMapping", "load_mapping", "resolve_mapping", "mimickit_dof_names"]
 
@@ -126,7 +127,7 @@ class JointMapping:
 
 def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RetargetError(f"{where}: {value!r}, expected a finite number")
+        raise RetargetError(f"{where}: {short(value)}, expected a finite number")
     return float(value)
 
 
@@ -142,38 +143,38 @@ def load_mapping(path: str | Path, target: Robot | None = None) -> JointMapping:
             both ``joints`` and ``defaults``, or a name the target lacks.
     """
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise RetargetError(f"{path}: cannot read mapping table ({exc})") from exc
+    doc = load_yaml(path, error=RetargetError, what="mapping table")
     if not isinstance(doc, dict):
         raise RetargetError(f"{path}: expected a mapping with keys 'joints' and 'defaults'")
-    unknown = sorted(set(doc) - {"source", "target", "joints", "defaults"})
+    unknown = sorted(str(k) for k in set(doc) - {"source", "target", "joints", "defaults"})
     if unknown:
-        raise RetargetError(f"{path}: unknown key(s) {unknown}, expected source, target, joints, defaults")
+        raise RetargetError(f"{path}: unknown key(s) {short(unknown, 200)}, expected source, target, joints, defaults")
+    for key in ("joints", "defaults"):
+        if not isinstance(doc.get(key) or {}, dict):
+            raise RetargetError(f"{path}: key '{key}': {short(doc[key])}, expected a mapping of joint names")
     joints: dict[str, JointSource] = {}
     for name, entry in (doc.get("joints") or {}).items():
-        where = f"{path}: joints.{name}"
+        where = f"{path}: joints.{short(name, 60)}"
         if isinstance(entry, str):
             entry = {"source": entry}
         if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
-            raise RetargetError(f"{where}: {entry!r}, expected {{source: NAME, sign: +-1, offset: RAD}}")
-        extra = sorted(set(entry) - {"source", "sign", "offset"})
+            raise RetargetError(f"{where}: {short(entry)}, expected {{source: NAME, sign: +-1, offset: RAD}}")
+        extra = sorted(str(k) for k in set(entry) - {"source", "sign", "offset"})
         if extra:
-            raise RetargetError(f"{where}: unknown key(s) {extra}, expected source, sign, offset")
+            raise RetargetError(f"{where}: unknown key(s) {short(extra)}, expected source, sign, offset")
         sign = _number(entry.get("sign", 1), f"{where}.sign")
         if sign not in (1.0, -1.0):
             raise RetargetError(f"{where}.sign: {sign}, expected 1 or -1")
         joints[str(name)] = JointSource(entry["source"], sign, _number(entry.get("offset", 0.0), f"{where}.offset"))
-    defaults = {str(k): _number(v, f"{path}: defaults.{k}") for k, v in (doc.get("defaults") or {}).items()}
+    defaults = {str(k): _number(v, f"{path}: defaults.{short(k, 60)}") for k, v in (doc.get("defaults") or {}).items()}
     both = sorted(set(joints) & set(defaults))
     if both:
-        raise RetargetError(f"{path}: joint(s) {both} are in both 'joints' and 'defaults'")
+        raise RetargetError(f"{path}: joint(s) {short(both, 200)} are in both 'joints' and 'defaults'")
     if target is not None:
         strangers = sorted((set(joints) | set(defaults)) - set(target.joint_names))
         if strangers:
             raise RetargetError(
-                f"{path}: joint(s) {strangers} are not joints of robot '{target.name}' ({list(target.joint_names)})"
+                f"{path}: joint(s) {short(strangers, 200)} are not joints of robot '{target.name}' ({list(target.joint_names)})"
             )
     return JointMapping(joints=joints, defaults=defaults, path=path)
 
@@ -181,12 +182,15 @@ def load_mapping(path: str | Path, target: Robot | None = None) -> JointMapping:
 def resolve_mapping(target: Robot, source_robot: str | None, table: str | Path | None = None) -> JointMapping:
     """The mapping to use for motions of ``source_robot`` exported for ``target``.
 
-    Order: an explicit ``table``; else ``<target spec folder>/mappings/<source_robot>.yaml``
-    if it exists; else the identity.
+    Order: an explicit ``table`` (the user's); else
+    ``<target spec folder>/mappings/<source_robot>.yaml`` if it exists; else the
+    identity. ``source_robot`` comes from a motion file, so it is used only if
+    it is a plain robot name (:func:`robots.resolve.is_robot_name`): a path
+    read from a file never picks the table.
     """
     if table is not None:
         return load_mapping(table, target)
-    if source_robot:
+    if source_robot and is_robot_name(source_robot):
         candidate = target.spec.path.parent / "mappings" / f"{source_robot}.yaml"
         if candidate.is_file():
             return load_mapping(candidate, target)

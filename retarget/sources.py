@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from gait_generator.errors import MotionFormatError
-from gait_generator.index import INDEX_NAME
+from motions.index import INDEX_NAME, read_index
 
 __all__ = ["collect_sources"]
 
@@ -21,11 +20,13 @@ def collect_sources(path: str | Path) -> tuple[list[Path], list[str]]:
     Returns:
         ``(sources, excluded)``: the files to read, in a stable order, and a
         human-readable line per index entry left out (status not ``"ok"``, or
-        ``validation.status == "fail"``).
+        validation status ``"fail"``), plus one line counting the commands the
+        generator skipped (listed in ``skipped.csv``, never one line each).
 
     Raises:
-        MotionFormatError: ``path`` does not exist, the index is not valid JSON,
-            a listed file is missing, or there is no motion at all.
+        MotionFormatError: ``path`` does not exist, the index cannot be read
+            (:func:`motions.index.read_index`), a listed file is missing, or
+            there is no motion at all.
     """
     path = Path(path)
     if path.is_dir():
@@ -43,30 +44,24 @@ def collect_sources(path: str | Path) -> tuple[list[Path], list[str]]:
     return [path], []
 
 
-def _from_index(index: Path) -> tuple[list[Path], list[str]]:
-    try:
-        doc = json.loads(index.read_text())
-        entries = doc["motions"]
-        if not isinstance(entries, list):
-            raise TypeError("'motions' is not a list")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise MotionFormatError(f"{index}: not a motion index ({exc})") from exc
+def _from_index(path: Path) -> tuple[list[Path], list[str]]:
+    index = read_index(path)
     sources: list[Path] = []
     excluded: list[str] = []
-    for entry in sorted(entries, key=lambda e: (e.get("id", 0), e.get("file", ""))):
-        name = entry.get("file", "?")
-        status = entry.get("status")
-        validation = entry.get("validation")
-        if status != "ok":
-            excluded.append(f"{name}: status {status!r} ({entry.get('reason', '')})")
+    for entry in index.entries:
+        if entry.status != "ok":
+            excluded.append(f"{entry.file}: status '{entry.status}' ({entry.reason})")
             continue
-        if isinstance(validation, dict) and validation.get("status") == "fail":
-            excluded.append(f"{name}: validation failed")
+        if entry.validation is not None and entry.validation.status == "fail":
+            excluded.append(f"{entry.file}: validation failed")
             continue
-        file = index.parent / name
+        file = index.file_path(entry)
         if not file.is_file():
-            raise MotionFormatError(f"{index}: entry {entry.get('id')} lists {name}, which does not exist")
+            raise MotionFormatError(f"{path}: entry {entry.id} lists {entry.file}, which does not exist")
         sources.append(file)
+    if index.skipped.count:
+        excluded.append(f"{index.skipped.file}: {index.skipped.count} commands skipped by the generator (beyond the "
+                        "preset's step limits; no motion)")
     if not sources:
-        raise MotionFormatError(f"{index}: no usable motion ({len(excluded)} excluded)")
+        raise MotionFormatError(f"{path}: no usable motion ({len(excluded)} excluded)")
     return sources, excluded

@@ -1,10 +1,11 @@
 """Meshes for MuJoCo: files in formats MuJoCo cannot read are converted to OBJ once.
 
-MuJoCo reads ``.stl``, ``.obj`` and ``.msh`` meshes only, while robot URDFs
-(ROS description packages above all) often use Collada ``.dae``, which placo
-reads. :func:`mujoco_mesh` returns a file MuJoCo reads for any mesh trimesh can
-load: the file itself when MuJoCo reads its format, otherwise an OBJ converted
-with `trimesh <https://trimesh.org>`_ (``pycollada`` for ``.dae``) and cached.
+MuJoCo reads binary ``.stl``, ``.obj`` and ``.msh`` meshes only, while robot
+URDFs (ROS description packages above all) often use Collada ``.dae``, which
+placo reads, and sometimes ASCII STL. :func:`mujoco_mesh` returns a file MuJoCo
+reads for any mesh trimesh can load: the file itself when MuJoCo reads it,
+otherwise an OBJ converted with `trimesh <https://trimesh.org>`_ (``pycollada``
+for ``.dae``) and cached.
 
 Geometry of a converted mesh: every instance of the file's scene graph, moved by
 its node transforms, concatenated into one triangle mesh; colours, textures and
@@ -74,9 +75,10 @@ def mujoco_mesh(path: str | os.PathLike[str]) -> Path:
         path: Mesh file (vertex coordinates in m).
 
     Returns:
-        ``path`` itself when MuJoCo reads its format (``.stl``, ``.obj``,
-        ``.msh``, any case), otherwise the cached OBJ conversion of its content
-        (converted on the first call, found by content hash afterwards).
+        ``path`` itself when MuJoCo reads its format (binary ``.stl``, ``.obj``,
+        ``.msh``, any case), otherwise (ASCII STL, ``.dae``, ...) the cached OBJ
+        conversion of its content (converted on the first call, found by
+        content hash afterwards).
 
     Raises:
         MeshError: The file cannot be read, trimesh cannot load it (corrupt file,
@@ -84,7 +86,7 @@ def mujoco_mesh(path: str | os.PathLike[str]) -> Path:
             or the cache folder is not writable. The message names the file.
     """
     path = Path(path)
-    if path.suffix.lower() in MUJOCO_FORMATS:
+    if path.suffix.lower() in MUJOCO_FORMATS and not (path.suffix.lower() == ".stl" and _ascii_stl(path)):
         return path
     try:
         data = path.read_bytes()
@@ -113,6 +115,25 @@ def mujoco_mesh(path: str | os.PathLike[str]) -> Path:
             "set GAIT_GENERATOR_CACHE to a writable folder"
         ) from exc
     return target
+
+
+def _ascii_stl(path: Path) -> bool:
+    """True when ``path`` is an ASCII STL, which MuJoCo cannot read (it reads binary STL only).
+
+    A binary STL is an 80-byte header, a triangle count ``n`` and ``50 n`` bytes, so
+    its size is ``84 + 50 n``; an ASCII one starts with ``solid`` and has another
+    size. (Binary headers may start with ``solid`` too: the size decides.)
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(84)
+    except OSError:
+        return False  # unreadable: MuJoCo's own error names it
+    if len(head) < 84:
+        return head.lstrip().lower().startswith(b"solid")
+    count = int.from_bytes(head[80:84], "little")
+    return size != 84 + 50 * count and head.lstrip().lower().startswith(b"solid")
 
 
 def _to_obj(path: Path, data: bytes, suffix: str) -> str:

@@ -13,6 +13,9 @@ placo by construction. On top of the URDF it adds:
   the joint's actuator group in the spec;
 * sites ``trunk``, ``left_foot`` and ``right_foot`` at the injected frames, so
   ``data.site("left_foot").xpos`` is the sole centre placo plans with;
+* with ``collisions.geometry: visual``, every link's visual geometry as its
+  collision geometry (:func:`robots.repairs.visual_collisions`), for URDFs
+  without any;
 * the self-collision settings of the spec's ``collisions`` section
   (:mod:`robots.collisions`): by default the body pairs that touch in the
   standing initial posture are excluded (``<contact><exclude>``), and
@@ -47,6 +50,9 @@ normal ones), so a stance sole does not creep in yaw under the turning moment
 of a walk: with MuJoCo's default pyramidal cones the heading of turning G1
 clips crept up to 25 degrees in a 10 s open-loop replay, with these 11.
 
+Inertias are the URDF's as written; :mod:`robots.repairs` turns on MuJoCo's
+repairs only where MuJoCo refuses them, and :func:`compiler_fixes` says which.
+
 Integrator: ``implicitfast``, which treats the actuators' ``kv`` damping
 implicitly, so stiff position gains (the G1 uses kp 900) are stable at the
 spec's ``mujoco.timestep``.
@@ -63,7 +69,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gait_generator.errors import MotionFormatError, RobotSpecError
-from robots import collisions
+from robots import collisions, repairs
 from robots.collisions import ExcludedPair
 from robots.meshes import MeshError, MeshWarning, mujoco_mesh
 from robots.robot import FRAME_NAMES, Robot
@@ -74,6 +80,7 @@ __all__ = [
     "FLOOR_CONTACT_GAP",
     "ROOT_JOINT",
     "build_spec",
+    "compiler_fixes",
     "excluded_pairs",
     "from_qpos",
     "mjcf_xml",
@@ -121,6 +128,8 @@ def _urdf_for_mujoco(robot: Robot) -> str:
         MeshError: A collision mesh cannot be converted (the message names it).
     """
     root = ET.fromstring(robot.urdf_text)
+    if robot.spec.collisions.geometry == "visual":
+        repairs.visual_collisions(root)
     _meshes_for_mujoco(root, robot)
     for old in root.findall("mujoco"):
         root.remove(old)
@@ -255,15 +264,27 @@ def _add_floor(spec: mujoco.MjSpec) -> None:
     )
 
 
-_MODELS: dict[tuple[Path, str, str, str], tuple[mujoco.MjModel, tuple[ExcludedPair, ...]]] = {}
+_MODELS: dict[tuple[Path, str, str, str], tuple[mujoco.MjModel, tuple[ExcludedPair, ...], tuple[str, ...]]] = {}
 
 
-def _cached(robot: Robot) -> tuple[mujoco.MjModel, tuple[ExcludedPair, ...]]:
+def _cached(robot: Robot) -> tuple[mujoco.MjModel, tuple[ExcludedPair, ...], tuple[str, ...]]:
     key = (robot.spec.path, robot.name, robot.urdf_text, repr(robot.spec))
     if key not in _MODELS:
         spec, pairs = _build(robot)
-        _MODELS[key] = (_compile(spec, robot), pairs)
+        _MODELS[key] = (_compile(spec, robot), pairs, repairs.repairs_of(spec))
     return _MODELS[key]
+
+
+def compiler_fixes(robot: Robot) -> tuple[str, ...]:
+    """The inertia repairs MuJoCo needed to compile :func:`model` (empty when the URDF's inertias compile as written).
+
+    ``balanceinertia`` and ``boundmass``/``boundinertia`` stay off unless MuJoCo
+    refuses the URDF without them (see :data:`BOUND_MASS`); one line per repair.
+
+    Raises:
+        RobotSpecError: See :func:`build_spec`.
+    """
+    return _cached(robot)[2]
 
 
 def model(robot: Robot) -> mujoco.MjModel:
@@ -294,12 +315,9 @@ def excluded_pairs(robot: Robot) -> tuple[ExcludedPair, ...]:
 
 
 def _compile(spec: mujoco.MjSpec, robot: Robot) -> mujoco.MjModel:
-    try:
-        return spec.compile()
-    except ValueError as exc:
-        raise RobotSpecError(
-            f"{robot.spec.path}: field 'urdf': MuJoCo cannot compile the model of {robot.spec.urdf.name}: {exc}"
-        ) from exc
+    """Compile ``spec``, with MuJoCo's inertia repairs only where it refuses the URDF (:mod:`robots.repairs`)."""
+    return repairs.compile_repaired(spec, f"{robot.spec.path}: field 'urdf': MuJoCo cannot compile the model of "
+                                          f"{robot.spec.urdf.name}")
 
 
 def mjcf_xml(robot: Robot) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gait_generator.errors import RobotSpecError
 from robots.spec import RobotSpec
-from robots.urdf import UrdfInfo, inject_frames, parse_urdf, resolve_mesh
+from robots.urdf import UrdfInfo, inject_frames, parse_urdf, read_urdf, resolve_mesh
 
 __all__ = ["Robot", "FRAME_NAMES"]
 
@@ -69,7 +69,7 @@ class Robot:
             "left_foot": (s.left_foot.link, s.left_foot.sole_offset),
             "right_foot": (s.right_foot.link, s.right_foot.sole_offset),
         }
-        return inject_frames(s.urdf.read_text(), frames, s.urdf.parent)
+        return inject_frames(read_urdf(s.urdf), frames, s.urdf.parent)
 
     @cached_property
     def placo_urdf_path(self) -> Path:
@@ -97,7 +97,7 @@ def validate_robot(spec: RobotSpec) -> Robot:
     """
     where = spec.path
     try:
-        info = parse_urdf(spec.urdf.read_text(), spec.urdf)
+        info = parse_urdf(read_urdf(spec.urdf), spec.urdf)
     except RobotSpecError as exc:
         raise RobotSpecError(f"{where}: field 'urdf': {exc}") from exc
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import importlib.resources
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gait_generator.errors import RobotSpecError
+from motions.safe_io import load_yaml, short
+from robots.patterns import check_pattern, full_match
 
 __all__ = [
+    "COLLISION_GEOMETRIES",
     "SELF_COLLISION_MODES",
     "ActuatorGroup",
     "CollisionSettings",
@@ -81,6 +81,9 @@ class SweepRanges:
 SELF_COLLISION_MODES = ("auto", "none", "all")
 """Values of ``collisions.self`` (see :class:`CollisionSettings`)."""
 
+COLLISION_GEOMETRIES = ("collision", "visual")
+"""Values of ``collisions.geometry`` (see :class:`CollisionSettings`)."""
+
 
 @dataclass(frozen=True)
 class CollisionSettings:
@@ -94,10 +97,14 @@ class CollisionSettings:
             collision geoms touch or overlap in the standing initial posture;
             ``"none"`` lets no two robot bodies collide; ``"all"`` keeps every pair.
         exclude: Extra pairs of URDF link names that never collide, as written.
+        geometry: ``collisions.geometry``: ``"collision"`` (default) collides the
+            URDF's ``<collision>`` elements; ``"visual"`` collides every link's
+            ``<visual>`` elements instead (for URDFs without collision geometry).
     """
 
     mode: str = "auto"
     exclude: tuple[tuple[str, str], ...] = ()
+    geometry: str = "collision"
 
 
 @dataclass(frozen=True)
@@ -154,14 +161,17 @@ class RobotSpec:
         """Return the actuator group of ``joint`` (first full-match pattern wins).
 
         Raises:
-            RobotSpecError: No group matches the joint.
+            RobotSpecError: No group matches the joint, or its name is too long to match.
         """
         for group in self.actuators:
-            if re.fullmatch(group.pattern, joint):
-                return group
+            try:
+                if full_match(group.pattern, joint):
+                    return group
+            except ValueError as exc:
+                raise RobotSpecError(f"{self.path}: field 'actuators': joint {short(joint)}: {exc}") from None
         raise RobotSpecError(
-            f"{self.path}: field 'actuators': no pattern matches joint '{joint}' "
-            f"(patterns: {[g.pattern for g in self.actuators]})"
+            f"{self.path}: field 'actuators': no pattern matches joint {short(joint)} "
+            f"(patterns: {short([g.pattern for g in self.actuators], 300)})"
         )
 
 
@@ -210,6 +220,11 @@ def resolve_path(value: str, base: Path, spec_path: Path, key: str) -> Path:
     return path.resolve()
 
 
+def _finite(value: Any) -> bool:
+    """True for an int or float (not a bool) that is finite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 class _Reader:
     """Reads typed fields from the spec mapping and names the field in errors."""
 
@@ -233,13 +248,13 @@ class _Reader:
     def string(self, key: str) -> str:
         value = self.get(key)
         if not isinstance(value, str) or not value:
-            raise self.fail(key, f"expected a non-empty string, got {value!r}")
+            raise self.fail(key, f"expected a non-empty string, got {short(value)}")
         return value
 
     def number(self, key: str, lo: float, hi: float, default: Any = ...) -> float:
         value = self.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(key, f"expected a number in [{lo}, {hi}], got {value!r}")
+            raise self.fail(key, f"expected a number in [{lo}, {hi}], got {short(value)}")
         if not lo <= value <= hi:
             raise self.fail(key, f"{value} is outside the allowed range [{lo}, {hi}]")
         return float(value)
@@ -249,9 +264,9 @@ class _Reader:
         if (
             not isinstance(value, (list, tuple))
             or len(value) != 3
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            or not all(_finite(v) for v in value)
         ):
-            raise self.fail(key, f"expected a list of 3 numbers (m), got {value!r}")
+            raise self.fail(key, f"expected a list of 3 numbers (m, finite), got {short(value)}")
         return (float(value[0]), float(value[1]), float(value[2]))
 
     def pair(self, key: str) -> tuple[float, float]:
@@ -259,10 +274,10 @@ class _Reader:
         if (
             not isinstance(value, (list, tuple))
             or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            or not all(_finite(v) for v in value)
             or value[0] > value[1]
         ):
-            raise self.fail(key, f"expected [min, max] with min <= max, got {value!r}")
+            raise self.fail(key, f"expected [min, max] with min <= max, got {short(value)}")
         return (float(value[0]), float(value[1]))
 
     def angles(self, key: str) -> dict[str, float]:
@@ -270,19 +285,22 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in value.items()
+            isinstance(k, str) and _finite(v) for k, v in value.items()
         ):
-            raise self.fail(key, f"expected a mapping joint name -> angle (rad), got {value!r}")
+            raise self.fail(key, f"expected a mapping joint name -> angle (rad, finite), got {short(value)}")
         return {k: float(v) for k, v in value.items()}
 
     def names(self, key: str) -> tuple[str, ...]:
         value = self.get(key)
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, f"expected a non-empty list of joint names, got {value!r}")
+            raise self.fail(key, f"expected a non-empty list of joint names, got {short(value)}")
         if len(set(value)) != len(value):
             raise self.fail(key, "joint names are repeated")
         return tuple(value)
 
+
+MAX_ACTUATOR_GROUPS = 32
+"""Most ``actuators`` groups; each joint is matched against them in order (see :mod:`robots.patterns`)."""
 
 _KNOWN_KEYS = {
     "name", "urdf", "trunk", "feet", "driven_joints", "default_posture", "knees",
@@ -298,7 +316,7 @@ _NESTED_KEYS = {
     "knees": {"left", "right", "bend_sign"},
     "sweep": {"dx", "dy", "dtheta", "xy_step", "theta_step"},
     "mujoco": {"timestep"},
-    "collisions": {"self", "exclude"},
+    "collisions": {"self", "exclude", "geometry"},
 }
 """Allowed keys of the nested mappings (a typo must not silently fall back to a default)."""
 
@@ -309,16 +327,19 @@ def _collisions(r: _Reader) -> CollisionSettings:
     """The optional ``collisions`` section; link names are checked against the URDF later."""
     mode = r.get("collisions.self", "auto")
     if mode not in SELF_COLLISION_MODES:
-        raise r.fail("collisions.self", f"expected one of {list(SELF_COLLISION_MODES)}, got {mode!r}")
+        raise r.fail("collisions.self", f"expected one of {list(SELF_COLLISION_MODES)}, got {short(mode)}")
     pairs = r.get("collisions.exclude", None) or []
     if not isinstance(pairs, list):
-        raise r.fail("collisions.exclude", f"expected a list of [link, link] pairs, got {pairs!r}")
+        raise r.fail("collisions.exclude", f"expected a list of [link, link] pairs, got {short(pairs)}")
     for i, pair in enumerate(pairs):
         if (not isinstance(pair, list) or len(pair) != 2
                 or not all(isinstance(v, str) and v for v in pair) or pair[0] == pair[1]):
             raise r.fail(f"collisions.exclude[{i}]", f"expected [link, link] with two different link names, "
-                                                     f"got {pair!r}")
-    return CollisionSettings(mode=mode, exclude=tuple((a, b) for a, b in pairs))
+                                                     f"got {short(pair)}")
+    geometry = r.get("collisions.geometry", "collision")
+    if geometry not in COLLISION_GEOMETRIES:
+        raise r.fail("collisions.geometry", f"expected one of {list(COLLISION_GEOMETRIES)}, got {short(geometry)}")
+    return CollisionSettings(mode=mode, exclude=tuple((a, b) for a, b in pairs), geometry=geometry)
 
 
 def _knee_signs(r: _Reader, knees: tuple[str, str]) -> tuple[int, int]:
@@ -339,13 +360,14 @@ def _knee_signs(r: _Reader, knees: tuple[str, str]) -> tuple[int, int]:
         return (signs[0], signs[1])
     if isinstance(bend, dict):
         if set(bend) != {"left", "right"}:
-            raise r.fail("knees.bend_sign", f"expected a mapping with keys left and right, got {sorted(bend)}")
+            raise r.fail("knees.bend_sign", f"expected a mapping with keys left and right, got "
+                                            f"{short(sorted(map(str, bend)))}")
         values = (bend["left"], bend["right"])
     else:
         values = (bend, bend)
     for v in values:
         if isinstance(v, bool) or v not in (1, -1):
-            raise r.fail("knees.bend_sign", f"expected 1 or -1 (or {{left: 1, right: -1}}), got {bend!r}")
+            raise r.fail("knees.bend_sign", f"expected 1 or -1 (or {{left: 1, right: -1}}), got {short(bend)}")
     return (int(values[0]), int(values[1]))
 
 
@@ -368,15 +390,12 @@ def load_spec(path: str | Path) -> RobotSpec:
     path = Path(path)
     if not path.is_file():
         raise RobotSpecError(f"{path}: robot spec file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise RobotSpecError(f"{path}: not valid YAML: {exc}") from exc
+    data = load_yaml(path, error=RobotSpecError, what="robot spec file")
     if not isinstance(data, dict):
         raise RobotSpecError(f"{path}: expected a mapping at the top level")
-    unknown = sorted(set(data) - _KNOWN_KEYS)
+    unknown = sorted(str(k) for k in set(data) - _KNOWN_KEYS)
     if unknown:
-        raise RobotSpecError(f"{path}: unknown field(s) {unknown}; allowed: {sorted(_KNOWN_KEYS)}")
+        raise RobotSpecError(f"{path}: unknown field(s) {short(unknown, 200)}; allowed: {sorted(_KNOWN_KEYS)}")
     r = _Reader(data, path)
     for key, allowed in _NESTED_KEYS.items():
         node = r.get(key, None)
@@ -385,10 +404,10 @@ def load_spec(path: str | Path) -> RobotSpec:
         if node is None:
             raise r.fail(key, "missing")
         if not isinstance(node, dict):
-            raise r.fail(key, f"expected a mapping with keys {sorted(allowed)}, got {node!r}")
-        extra = sorted(set(node) - allowed)
+            raise r.fail(key, f"expected a mapping with keys {sorted(allowed)}, got {short(node)}")
+        extra = sorted(str(k) for k in set(node) - allowed)
         if extra:
-            raise r.fail(key, f"unknown field(s) {extra}; allowed: {sorted(allowed)}")
+            raise r.fail(key, f"unknown field(s) {short(extra, 200)}; allowed: {sorted(allowed)}")
     base = path.parent
     name = r.string("name")
     urdf = resolve_path(r.string("urdf"), base, path, "urdf")
@@ -401,17 +420,17 @@ def load_spec(path: str | Path) -> RobotSpec:
     knee_signs = _knee_signs(r, knees)
 
     groups = r.get("actuators")
-    if not isinstance(groups, list) or not groups:
-        raise r.fail("actuators", "expected a non-empty list of {joints, kp, kv, effort}")
+    if not isinstance(groups, list) or not groups or len(groups) > MAX_ACTUATOR_GROUPS:
+        raise r.fail("actuators", f"expected a list of 1 to {MAX_ACTUATOR_GROUPS} {{joints, kp, kv, effort}}")
     actuators = []
     for i, g in enumerate(groups):
         key = f"actuators[{i}]"
         if not isinstance(g, dict) or set(g) - {"joints", "kp", "kv", "effort", "armature"}:
-            raise r.fail(key, f"expected keys joints, kp, kv, effort[, armature], got {g!r}")
+            raise r.fail(key, f"expected keys joints, kp, kv, effort[, armature], got {short(g)}")
         sub = _Reader(g, path)
         try:
             pattern = sub.string("joints")
-            re.compile(pattern)
+            check_pattern(pattern)
             actuators.append(
                 ActuatorGroup(
                     pattern=pattern,
@@ -423,8 +442,8 @@ def load_spec(path: str | Path) -> RobotSpec:
             )
         except RobotSpecError as exc:
             raise r.fail(key, str(exc).split(": ", 1)[1]) from exc
-        except re.error as exc:
-            raise r.fail(f"{key}.joints", f"invalid regular expression: {exc}") from exc
+        except ValueError as exc:  # check_pattern: invalid, or could backtrack catastrophically
+            raise r.fail(f"{key}.joints", f"{short(pattern)}: {exc}") from None
 
     presets_node = r.get("presets")
     presets: dict[str, Path] = {}
@@ -432,7 +451,10 @@ def load_spec(path: str | Path) -> RobotSpec:
         folder = resolve_path(presets_node, base, path, "presets")
         presets = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
     elif isinstance(presets_node, dict):
-        presets = {str(k): resolve_path(str(v), base, path, f"presets.{k}") for k, v in presets_node.items()}
+        for k, v in presets_node.items():
+            if not isinstance(v, str) or not v:
+                raise r.fail(f"presets.{short(k, 40)}", f"expected a file name, got {short(v)}")
+            presets[str(k)] = resolve_path(v, base, path, f"presets.{k}")
     if not presets:
         raise r.fail("presets", "expected a folder of *.yaml presets or a mapping name -> file, found none")
 

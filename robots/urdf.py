@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from gait_generator.errors import RobotSpecError
+from motions.safe_io import read_text, short
 
-__all__ = ["UrdfJoint", "UrdfInfo", "parse_urdf", "inject_frames", "resolve_mesh"]
+__all__ = ["MAX_URDF_BYTES", "MAX_XML_DEPTH", "UrdfJoint", "UrdfInfo", "read_urdf", "parse_urdf", "inject_frames",
+           "resolve_mesh"]
+
+MAX_URDF_BYTES = 64 << 20
+"""Largest URDF file read (64 MiB; meshes are separate files)."""
+
+MAX_XML_DEPTH = 32
+"""Deepest element nesting accepted in a URDF (a URDF uses about 4)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,45 @@ class UrdfInfo:
 _MOVING = {"revolute", "continuous", "prismatic"}
 
 
+def read_urdf(path: Path) -> str:
+    """The text of a URDF file (UTF-8, at most :data:`MAX_URDF_BYTES`).
+
+    Raises:
+        RobotSpecError: Unreadable, too large or not UTF-8 (names the file).
+    """
+    return read_text(path, error=RobotSpecError, max_bytes=MAX_URDF_BYTES, what="URDF")
+
+
+def _xml(text: str, source: Path) -> ET.Element:
+    """Parse XML and refuse nesting deeper than :data:`MAX_XML_DEPTH` (checked without recursion)."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise RobotSpecError(f"{source}: URDF is not valid XML: {exc}") from exc
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_XML_DEPTH:
+            raise RobotSpecError(f"{source}: URDF elements nested deeper than {MAX_XML_DEPTH} levels "
+                                 f"(at <{short(element.tag, 40)}>)")
+        stack.extend((child, depth + 1) for child in element)
+    return root
+
+
+def _float(element: ET.Element, key: str, default: float, where: str) -> float:
+    """Attribute ``key`` of ``element`` as a finite float; RobotSpecError naming ``where`` otherwise."""
+    text = element.get(key)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise RobotSpecError(f"{where} {key}={short(text)}: expected a finite number")
+    return value
+
+
 def parse_urdf(text: str, source: Path) -> UrdfInfo:
     """Parse URDF text into a :class:`UrdfInfo`.
 
@@ -85,20 +133,23 @@ def parse_urdf(text: str, source: Path) -> UrdfInfo:
         source: File it came from (for error messages).
 
     Raises:
-        RobotSpecError: Malformed XML, or a tree without a single root link.
+        RobotSpecError: Malformed XML, nesting deeper than :data:`MAX_XML_DEPTH`,
+            a number attribute that is not a finite number, a joint naming an
+            unknown link, a link with two parent joints, or links that do not
+            form one tree under a single root link.
     """
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise RobotSpecError(f"{source}: URDF is not valid XML: {exc}") from exc
+    root = _xml(text, source)
     links: dict[str, float] = {}
     for link in root.findall("link"):
         mass = link.find("inertial/mass")
-        links[link.get("name", "")] = float(mass.get("value", 0.0)) if mass is not None else 0.0
+        where = f"{source}: link {short(link.get('name', ''))} <mass>"
+        links[link.get("name", "")] = _float(mass, "value", 0.0, where) if mass is not None else 0.0
     joints: dict[str, UrdfJoint] = {}
     for j in root.findall("joint"):
         limit = j.find("limit")
-        lim = {k: float(limit.get(k, 0.0)) for k in ("lower", "upper", "velocity", "effort")} if limit is not None else {}
+        where = f"{source}: joint {short(j.get('name', ''))} <limit>"
+        lim = ({k: _float(limit, k, 0.0, where) for k in ("lower", "upper", "velocity", "effort")}
+               if limit is not None else {})
         joints[j.get("name", "")] = UrdfJoint(
             name=j.get("name", ""),
             type=j.get("type", ""),
@@ -109,24 +160,36 @@ def parse_urdf(text: str, source: Path) -> UrdfInfo:
             velocity=lim.get("velocity", 0.0),
             effort=lim.get("effort", 0.0),
         )
-    children = {j.child for j in joints.values()}
-    roots = [name for name in links if name not in children]
+    parent_joint: dict[str, str] = {}
+    for j in joints.values():
+        for role, link in (("parent", j.parent), ("child", j.child)):
+            if link not in links:
+                raise RobotSpecError(f"{source}: joint {short(j.name)}: {role} link {short(link)} is not a <link>")
+        if j.child in parent_joint:
+            raise RobotSpecError(f"{source}: link {short(j.child)} is the child of joints "
+                                 f"{short(parent_joint[j.child])} and {short(j.name)}; a URDF must be a tree")
+        parent_joint[j.child] = j.name
+    roots = [name for name in links if name not in parent_joint]
     if len(roots) != 1:
         raise RobotSpecError(
-            f"{source}: URDF must have exactly one root link to float the base on, found {roots or 'none'}"
+            f"{source}: URDF must have exactly one root link to float the base on, found {short(roots) if roots else 'none'}"
         )
     by_parent: dict[str, list[UrdfJoint]] = {}
     for j in joints.values():
         by_parent.setdefault(j.parent, []).append(j)
     order: list[str] = []
-
-    def walk(link: str) -> None:
-        for j in sorted(by_parent.get(link, []), key=lambda jj: jj.name):
-            if j.type in _MOVING:
-                order.append(j.name)
-            walk(j.child)
-
-    walk(roots[0])
+    reached = {roots[0]}
+    stack = sorted(by_parent.get(roots[0], []), key=lambda jj: jj.name, reverse=True)
+    while stack:  # depth first, siblings by joint name; iterative (each link has one parent: no cycle)
+        j = stack.pop()
+        reached.add(j.child)
+        if j.type in _MOVING:
+            order.append(j.name)
+        stack.extend(sorted(by_parent.get(j.child, []), key=lambda jj: jj.name, reverse=True))
+    detached = sorted(set(links) - reached)
+    if detached:
+        raise RobotSpecError(f"{source}: link(s) {short(detached)} are not connected to the root link "
+                             f"'{roots[0]}' (a joint loop, or a second tree)")
     meshes = tuple(m.get("filename", "") for m in root.iter("mesh"))
     return UrdfInfo(root=roots[0], links=links, joints=joints, actuated=tuple(order), meshes=meshes)
 
@@ -179,7 +242,7 @@ def inject_frames(text: str, frames: dict[str, tuple[str, tuple[float, float, fl
     Returns:
         The new URDF text.
     """
-    root = ET.fromstring(text)
+    root = ET.fromstring(text)  # already checked by parse_urdf when the robot was validated
     for mesh in root.iter("mesh"):
         found = resolve_mesh(mesh.get("filename", ""), mesh_dir)
         if found is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gait_generator.cli import main
+from motions.index import MAX_INDEX_ENTRIES, iter_skipped, read_index
 
 ROOT = Path(__file__).parents[1]
 
@@ -30,7 +31,7 @@ def test_j1_and_j2_are_byte_identical_with_several_presets(tmp_path):
     assert main([*args, "-o", str(tmp_path / "j1"), "-j", "1"]) == 0
     assert main([*args, "-o", str(tmp_path / "j2"), "-j", "2"]) == 0
     one, two = files(tmp_path / "j1"), files(tmp_path / "j2")
-    assert one == two and len(one) == 10
+    assert one == two and len(one) == 11  # 9 motions, index.json and its lock file .index.json.lock
     index = json.loads(one["index.json"])
     assert [m["id"] for m in index["motions"]] == list(range(9))
     assert [m["preset"] for m in index["motions"]] == ["slow"] * 3 + ["medium"] * 3 + ["fast"] * 3
@@ -51,22 +52,38 @@ def test_impossible_commands_are_skipped_or_failed_and_the_rest_complete(tmp_pat
     cmds.write_text("dx,dy,dtheta\n0.02,0,0\n0.2,0,0\n-0.03,-0.03,-0.3\n0,0,0.1\n")
     out = tmp_path / "out"
     assert main(["--commands", str(cmds), "--preset", "medium", "-l", "1", "-o", str(out), "-j", "2"]) == 0
-    index = json.loads((out / "index.json").read_text())["motions"]
-    assert [m["status"] for m in index] == ["ok", "skipped", "failed", "ok"]
-    assert "step limits" in index[1]["reason"] and index[1]["achieved"] is None
-    assert "footstep planner" in index[2]["reason"]
-    assert sorted(p.name for p in out.glob("*.npz")) == sorted([index[0]["file"], index[3]["file"]])
+    doc = json.loads((out / "index.json").read_text())
+    index = doc["motions"]
+    assert [(m["id"], m["status"]) for m in index] == [(0, "ok"), (2, "failed"), (3, "ok")]
+    assert "footstep planner" in index[1]["reason"]
+    assert doc["skipped"] == {"count": 1, "file": "skipped.csv", "presets": {"medium": {"dx": 1}}}
+    assert (out / "skipped.csv").read_text() == ("id,preset,dx,dy,dtheta,reason\n"
+                                                 "1,medium,0.2,0.0,0.0,dx above max_dx_forward (0.05 m)\n")
+    assert sorted(p.name for p in out.glob("*.npz")) == sorted([index[0]["file"], index[2]["file"]])
     err = capsys.readouterr().err
-    assert "skipped 1: 1 with dx beyond the preset's step limits" in err and "failed 1" in err
+    assert f"skipped 1 (beyond the preset's step limits, never clamped; medium: dx 1): listed in {out}/skipped.csv" \
+        in err and "failed 1" in err
     assert main(["--commands", str(cmds), "--preset", "medium", "-l", "1", "-o", str(out), "--strict"]) == 1
     assert "regenerated 1, reused 2" in capsys.readouterr().err  # only the failed one is retried
+    assert read_index(out).skipped.counts == {"medium": {"dx": 1}} and len(list(iter_skipped(read_index(out)))) == 1
 
 
 def test_nothing_produced_is_exit_code_1(tmp_path):
     cmds = tmp_path / "cmds.yaml"
     cmds.write_text("- {dx: 0.2, dy: 0.0, dtheta: 0.0}\n")
     assert main(["--commands", str(cmds), "-l", "1", "-o", str(tmp_path / "out")]) == 1
-    assert statuses(tmp_path / "out") == ["skipped"]
+    assert statuses(tmp_path / "out") == []
+    assert read_index(tmp_path / "out").skipped.count == 1
+
+
+def test_a_batch_beyond_what_one_index_lists_is_refused_before_it_generates_anything(tmp_path, capsys):
+    cmds = tmp_path / "cmds.csv"
+    cmds.write_text("dx,dy,dtheta\n" + "0.01,0,0\n" * (MAX_INDEX_ENTRIES + 1) + "0.5,0,0\n")  # skipped: not counted
+    out = tmp_path / "out"
+    assert main(["--commands", str(cmds), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"the index would list {MAX_INDEX_ENTRIES + 1} motions, more than the {MAX_INDEX_ENTRIES}" in err
+    assert list(out.iterdir()) == []
 
 
 def test_killed_batch_resumes_to_the_same_files_and_then_regenerates_nothing(tmp_path):

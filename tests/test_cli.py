@@ -25,7 +25,8 @@ def test_writes_n_motions_and_index(tmp_path):
         assert entry["command"] == {"dx": m.command.dx, "dy": m.command.dy, "dtheta": m.command.dtheta}
         assert entry["achieved"]["vx"] == m.achieved.vx
         assert f"dx{m.command.dx:+.4f}" in entry["file"]
-    assert sorted(p.name for p in out.iterdir()) == sorted([e["file"] for e in index["motions"]] + ["index.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([e["file"] for e in index["motions"]]
+                                                          + ["index.json", ".index.json.lock"])
 
 
 def test_rerun_is_byte_identical(tmp_path):
@@ -50,8 +51,8 @@ def test_with_start_flag(tmp_path):
 def test_command_beyond_limits_is_an_error_not_a_clamp(tmp_path, capsys):
     assert main(["-n", "1", "-o", str(tmp_path), "--min_dx", "0.2", "--max_dx", "0.3"]) == 1
     index = json.loads((tmp_path / "index.json").read_text())
-    assert index["motions"][0]["status"] == "skipped"
-    assert "step limits" in index["motions"][0]["reason"]
+    assert index["motions"] == [] and index["skipped"]["count"] == 1
+    assert "above max_dx_forward" in (tmp_path / "skipped.csv").read_text()
     assert not list(tmp_path.glob("*.npz"))
 
 
@@ -108,3 +109,22 @@ def test_preview_html_of_the_first_clip(tmp_path):
     paths = {umsgpack.unpackb(base64.b64decode(b)).get("path", "") for b in blobs}
     assert any("left_foot" in p for p in paths), sorted(paths)[:10]  # the robot's links are in the scene
     assert any("footstep" in p for p in paths), sorted(paths)[:10]
+
+
+@pytest.mark.parametrize("flags", [["-l", "0"], ["-l", "-5"], ["-l", "nan"], ["-l", "inf"], ["-l", "1e6"],
+                                   ["--seed", "-1"], ["-j", "0"], ["-n", "0"], ["--max_dtheta", "1e300"]])
+def test_bad_numbers_are_refused_before_the_output_folder_exists(tmp_path, capsys, flags):
+    assert main(["-o", str(tmp_path / "out"), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flags[0] in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_plans_without_writing(tmp_path, capsys):
+    commands = tmp_path / "c.csv"
+    commands.write_text("dx,dy,dtheta\n0.01,0,0\n0.5,0,0\n0,0.02,0.1\n")
+    assert main(["--commands", str(commands), "--preset", "slow,medium", "--dry-run", "-o", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "dry run: 6 motions (3 commands from" in out
+    assert "medium: 2 to generate or reuse, 1 skipped (beyond the step limits: dx 1, dy 0, dtheta 0)" in out
+    assert not (tmp_path / "o").exists()

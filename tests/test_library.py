@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from gait_generator import generate
 from gait_generator.errors import MotionFormatError
-from gait_generator.index import MotionEntry, motion_filename, write_index
+from gait_generator.index import motion_filename
 from motions import Motion, MotionLibrary
+from motions.index import MotionEntry, SkippedWriter, record_motions
 from motions.library import LibraryError, Reference
 from motions.rotations import matrix_from_quat
 
@@ -42,7 +43,7 @@ def write_folder(folder: Path, motions: list[Motion], index: bool = True) -> lis
         m.save(folder / name)
         entries.append(MotionEntry.from_motion(i, name, m))
     if index:
-        write_index(folder, "mini_biped", entries)
+        record_motions(folder, "mini_biped", entries, keep_validation=False)
     return entries
 
 
@@ -113,11 +114,12 @@ def test_load_index_json_and_plain_npz_directory(folder, tmp_path, lib):
     assert len(single) == 1
 
 
-def test_index_ignores_failed_and_skipped_entries(clips, tmp_path):
+def test_index_ignores_failed_entries_and_skipped_commands(clips, tmp_path):
     entries = write_folder(tmp_path, clips[:3])
     entries.append(MotionEntry.failed(3, "never_written.npz", "medium", (0.06, 0.03, 0.3), "knee flip"))
-    entries.append(MotionEntry.skipped(4, "never_written2.npz", "medium", (0.5, 0.0, 0.0), "beyond limits"))
-    write_index(tmp_path, "mini_biped", entries)
+    skipped = SkippedWriter(tmp_path, ["medium"])
+    skipped.add([4], "medium", [(0.5, 0.0, 0.0)], ["dx"], ["dx above max_dx_forward (0.05 m)"])
+    record_motions(tmp_path, "mini_biped", entries, keep_validation=False, skipped=skipped)
     assert len(MotionLibrary.load(tmp_path)) == 3
 
 
@@ -159,7 +161,7 @@ def test_bad_dataset_yaml(tmp_path, doc, match):
 def test_filters_robot_preset_and_validation_status(clips, tmp_path):
     entries = write_folder(tmp_path, clips[:4], index=False)
     entries[3] = dataclasses.replace(entries[3], preset="slow")
-    write_index(tmp_path, "mini_biped", entries)
+    record_motions(tmp_path, "mini_biped", entries, keep_validation=False)
     doc = json.loads((tmp_path / "index.json").read_text())
     doc["motions"][0]["validation"] = {"status": "pass", "max_tracking_error": 0.01}
     doc["motions"][1]["validation"] = {"status": "fail", "reason": "fell"}

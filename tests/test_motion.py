@@ -111,7 +111,7 @@ def _with_nan(array: np.ndarray, index: tuple[int, ...]) -> np.ndarray:
         (lambda m: {"joint_names": ("a", "", "b", "c", "d", "e")}, r"joint_names: '', expected non-empty str"),
         (lambda m: {"joint_names": "abcdef"}, r"joint_names: str, expected a sequence of str"),
         (lambda m: {"root_pos": [[0.0, 0.0, 0.0], [1.0, 2.0]]}, r"root_pos: cannot be converted to an array"),
-        (lambda m: {"fps": 0.0}, r"fps: 0.0, expected a rate > 0"),
+        (lambda m: {"fps": 0.0}, r"fps: 0, expected a rate in \[1, 10000\]"),
         (lambda m: {"fps": True}, r"fps: dtype bool, expected numbers"),
         (lambda m: {"fps": float("nan")}, r"fps: nan, expected a finite number"),
         (lambda m: {"meta": {"x": float("nan")}}, r"meta: not JSON-serialisable"),

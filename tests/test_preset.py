@@ -70,3 +70,36 @@ def test_missing_and_malformed_files(tmp_path):
     bad.write_text("- a\n- b\n")
     with pytest.raises(PresetError, match="mapping"):
         load_preset(bad)
+
+
+def test_within_limits_agrees_with_check_command():
+    import numpy as np
+
+    from gait_generator.errors import CommandError
+    from gait_generator.preset import load_preset
+    from robots import load_robot
+
+    preset = load_preset(load_robot("mini_biped").spec.presets["medium"])
+    lo, hi = np.array(list(preset.step_limits.values())).T
+    rng = np.random.default_rng(0)
+    commands = np.vstack([rng.uniform(lo * 1.5, hi * 1.5, size=(200, 3)), [lo, hi, lo - 1e-9, hi + 1e-9]])
+    for row, ok in zip(commands, preset.within_limits(commands).all(axis=1)):
+        try:
+            preset.check_command(*row)
+            accepted = True
+        except CommandError:
+            accepted = False
+        assert accepted == ok, row
+
+
+def test_preset_alias_bomb_and_huge_numbers_are_clean_errors(tmp_path):
+    from gait_generator.errors import PresetError
+    from gait_generator.preset import load_preset
+    from tests.fuzz_inputs import BIG, bomb_list, preset_with
+
+    for i, value in enumerate([bomb_list(), BIG, "{1: 2, b: 3}"]):
+        path = tmp_path / f"p{i}.yaml"
+        path.write_text(preset_with("com_height", value))
+        with pytest.raises(PresetError, match=rf"p{i}\.yaml: key 'com_height") as info:
+            load_preset(path)
+        assert len(str(info.value)) < len(str(path)) + 200

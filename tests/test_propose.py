@@ -105,9 +105,13 @@ def test_presets_are_complete_valid_and_scaled(proposed: dict[str, Path]) -> Non
         assert set(data) == set(PRESET_KEYS) | {"command_range"}
         preset = load_preset(path)
         hand = load_preset(robots.load_robot("g1").spec.presets[name])
-        # the G1 is its own closest reference (r = 1): timing and step limits are the hand-written ones
+        # the G1 is its own closest reference (r = 1): timing and step limits are the hand-written ones, but
+        # fast's 0.18 m step takes the ankle pitch within RANGE_MARGIN of its limit (robots/propose/limits.py)
         assert preset.single_support_duration == hand.single_support_duration
-        assert preset.max_dx_forward == hand.max_dx_forward
+        if name == "fast":
+            assert 0.15 < preset.max_dx_forward < hand.max_dx_forward
+        else:
+            assert preset.max_dx_forward == hand.max_dx_forward
         assert preset.zmp_margin == 0.005
         assert preset.com_height == pytest.approx(hand.com_height, abs=0.002)
     sweep = robot.spec.sweep

@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 
 import gait_generator
 from gait_generator.errors import MotionFormatError, OutputError, RetargetError, RobotSpecError
-from gait_generator.index import MotionEntry, write_index
+from motions.index import MotionEntry, SkippedWriter, record_motions
 from motions import load
 from retarget import awd as awd_format
 from retarget import retarget
@@ -211,14 +211,16 @@ def test_index_excludes_failed_skipped_and_validation_failures(clips, tmp_path):
         (folder / name).write_bytes((clips / name).read_bytes())
         entries.append(MotionEntry.from_motion(i, name, load(folder / name)))
     entries.append(MotionEntry.failed(2, "x.npz", "medium", (0.1, 0, 0), "knee flip"))
-    entries.append(MotionEntry.skipped(3, "y.npz", "medium", (0.9, 0, 0), "beyond limits"))
-    write_index(folder, ROBOT, entries)
+    skipped = SkippedWriter(folder, ["medium"])
+    skipped.add([3], "medium", [(0.9, 0.0, 0.0)], ["dx"], ["dx above max_dx_forward (0.05 m)"])
+    record_motions(folder, ROBOT, entries, keep_validation=False, skipped=skipped)
     doc = json.loads((folder / "index.json").read_text())
     doc["motions"][1]["validation"] = {"status": "fail"}
     (folder / "index.json").write_text(json.dumps(doc))
     manifest = retarget(folder / "index.json", tmp_path / "o", robot=ROBOT, format="gmr")
     assert [e["file"] for e in manifest["motions"]] == ["straight.pkl"]
     assert len(manifest["excluded"]) == 3
+    assert manifest["excluded"][-1].startswith("skipped.csv: 1 commands skipped by the generator")
 
 
 def test_balanced_weights_sum_to_one(clips, tmp_path):
@@ -280,7 +282,7 @@ def test_corrupt_motion_aborts_and_leaves_out_untouched(clips, tmp_path):
     with pytest.raises(MotionFormatError, match="b.npz"):
         retarget(folder, out, robot=ROBOT, format="awd")
     assert _snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "o"]  # no staging directory left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.lock", "in", "o"]  # no staging directory left behind
     assert main([str(folder), "-o", str(out), "--robot", ROBOT, "--format", "awd"]) == 2
 
 

@@ -236,7 +236,7 @@ def test_a_corrupt_input_leaves_the_output_untouched(sources, tmp_path):
     with pytest.raises(MotionFormatError, match="b.npz"):
         retarget(folder, out, robot="mini_biped", format="mjlab")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "o"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.lock", "in", "o"]  # the run's lock file stays
 
 
 def test_mjlab_defaults_to_its_50_hz_step(tmp_path):

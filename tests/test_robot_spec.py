@@ -384,7 +384,7 @@ def test_collisions_section_is_optional_and_read(tmp_path: Path) -> None:
     [
         ("collisions.self", {"self": "some"}, "expected one of ['auto', 'none', 'all'], got 'some'"),
         ("collisions.self", {"self": False}, "got False"),  # YAML reads an unquoted `off` as False
-        ("collisions", "auto", "expected a mapping with keys ['exclude', 'self']"),
+        ("collisions", "auto", "expected a mapping with keys ['exclude', 'geometry', 'self']"),
         ("collisions.exclude", {"exclude": "left_shin"}, "expected a list of [link, link] pairs"),
         ("collisions.exclude[0]", {"exclude": [["left_shin"]]}, "two different link names, got ['left_shin']"),
         ("collisions.exclude[1]", {"exclude": [["left_shin", "right_shin"], ["left_shin", "left_shin"]]},

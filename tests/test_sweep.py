@@ -66,7 +66,7 @@ def test_read_commands_yaml_and_csv(tmp_path):
         ("c.csv", "0.01,0,nan\n", ":1: dtheta must be a finite number"),
         ("c.yaml", "- {dx: 0.01, dy: 0, dtheta: 0}\n- {dx: 0.01, dy: 0}\n", ":2: a command needs exactly the keys"),
         ("c.yaml", "- [0.01, 0, 0]\n- [0.01, true, 0]\n", ":2: dy must be a finite number"),
-        ("c.yaml", "dx: 0.01\n", "expected a list of commands"),
+        ("c.yaml", "dx: 0.01\n", "expected a list"),
         ("c.yaml", "[\n", "not valid YAML"),
         ("c.csv", "# nothing\n", "holds no commands"),
         ("c.txt", "0,0,0\n", "unknown command file type"),
@@ -92,3 +92,61 @@ def test_jobs_enumerate_preset_major_with_stable_seeds_and_names():
         (0, "slow", cmds[0]), (1, "slow", cmds[1]), (2, "fast", cmds[0]), (3, "fast", cmds[1])]
     assert [j.seed for j in jobs] == [motion_seed(7, i) for i in range(4)]
     assert jobs[3].file == "fast_dx+0.0200_dy+0.0000_dth+0.1000_00003.npz"
+
+
+def test_read_commands_json_and_wrapped_forms(tmp_path):
+    j = tmp_path / "c.json"
+    j.write_text('{"commands": [{"dx": 0.02, "dy": 0, "dtheta": 1e-1}, [-0.01, 0.01, 0]]}')
+    assert read_commands(j) == [(0.02, 0.0, 0.1), (-0.01, 0.01, 0.0)]
+    y = tmp_path / "c.yaml"
+    y.write_text("commands:\n  - [0.02, 0, 0.1]\n")
+    assert read_commands(y) == [(0.02, 0.0, 0.1)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("c.csv", "1e300,0,0\n", ":1: dx = 1e+300 is beyond +-100 (m per step)"),
+        ("c.json", "[[0, 0, 101]]", ":1: dtheta = 101 is beyond +-100 (rad per step)"),
+        ("c.csv", '0,0,"1\n', ":1: not valid CSV"),
+        ("c.yaml", "- " + "x" * 200 + "\n", ":1: expected {dx, dy, dtheta} or [dx, dy, dtheta], got 'xxxxx"),
+    ],
+)
+def test_absurd_or_malformed_rows_are_errors(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(CommandFileError) as info:
+        read_commands(path)
+    assert expected in str(info.value) and len(str(info.value)) < len(str(path)) + 200
+
+
+def test_job_list_is_lazy_and_equals_the_eager_enumeration():
+    cmds = [(0.01, 0.0, 0.0), (0.02, 0.0, 0.1), (-0.01, 0.01, -0.1)]
+    jobs = make_jobs([("slow", "slow.yaml"), ("fast", "fast")], [cmds, cmds], seed=3)
+    assert len(jobs) == 6 and jobs.commands(0) is jobs.commands(1)  # one array for a shared command list
+    expected = [(i, name, src, c, motion_seed(3, i)) for i, (name, src, c) in
+                enumerate([(n, s, c) for n, s in (("slow", "slow.yaml"), ("fast", "fast")) for c in cmds])]
+    assert [(j.id, j.preset, j.preset_source, j.command, j.seed) for j in jobs] == expected
+    assert [j.file for j in jobs] == [jobs[i].file for i in range(6)] == [j.file for j in jobs[0:6]]
+    assert jobs[-1].id == 5 and jobs[-1].command == cmds[-1]
+    with pytest.raises(IndexError):
+        jobs[6]
+
+
+def test_jobs_refuse_absurd_commands():
+    from gait_generator.errors import GaitGeneratorError
+
+    with pytest.raises(GaitGeneratorError, match="command 1: dy = inf is not a finite number within"):
+        make_jobs([("p", "p")], [[(0.0, 0.0, 0.0), (0.0, float("inf"), 0.0)]], seed=0)
+
+
+def test_grid_size_is_computed_without_making_the_grid():
+    from gait_generator.sweep import MAX_COMMANDS, grid_size
+
+    ranges = {"dx": (-0.04, 0.06), "dy": (0.0, 0.0), "dtheta": (-0.1, 0.1)}
+    assert grid_size(ranges, 0.02, 0.1) == len(grid_commands(ranges, 0.02, 0.1)) == 18
+    assert grid_size(ranges, 1e-300, 0.1) > 1e299 and grid_size(ranges, 1e-320, 0.1) == float("inf")
+    with pytest.raises(ValueError, match=f"more than {MAX_COMMANDS}"):
+        grid_commands(ranges, 1e-7, 1e-7)
+    with pytest.raises(ValueError, match=f"more than {MAX_COMMANDS}"):
+        random_commands(MAX_COMMANDS + 1, ranges, 0)

@@ -147,3 +147,29 @@ def test_placo_sees_the_injected_frames(name: str) -> None:
         np.testing.assert_allclose(T_link_frame[:3, :3], np.eye(3), atol=1e-12)
     # the frames are massless
     assert humanoid.total_mass() == pytest.approx(sum(robot.info.links.values()), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("urdf_joint_loop", "link 'left_thigh' is the child of joints 'left_hip_pitch' and 'loop'; a URDF must be a tree"),
+        ("urdf_detached_foot_cycle", r"link\(s\) \['extra_link', 'left_foot_link'\] are not connected to the root link"),
+        ("urdf_limit_abc", "joint 'left_hip_yaw' <limit> lower='abc': expected a finite number"),
+        ("urdf_mass_nan", "link 'base' <mass> value='nan': expected a finite number"),
+        ("urdf_deep_xml", "URDF elements nested deeper than 32 levels"),
+        ("urdf_entity_bomb", "URDF is not valid XML"),
+    ],
+)
+def test_malformed_urdf_is_a_clean_error(case: str, message: str) -> None:
+    """Loops, detached cycles, bad numbers and hostile XML: one error naming the file, never a hang or RecursionError."""
+    from tests.fuzz_inputs import urdf_cases
+
+    with pytest.raises(RobotSpecError, match=rf"robot\.urdf: .*{message}"):
+        parse_urdf(urdf_cases()[case].decode(), Path("robot.urdf"))
+
+
+def test_joint_referring_to_a_missing_link_is_named() -> None:
+    text = (Path(robots.spec_path("mini_biped")).parent / "mini_biped.urdf").read_text()
+    text = text.replace('<child link="left_hip_yaw_link"/>', '<child link="nowhere"/>')
+    with pytest.raises(RobotSpecError, match="joint 'left_hip_yaw': child link 'nowhere' is not a <link>"):
+        parse_urdf(text, Path("robot.urdf"))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gait_generator import generate
-from gait_generator.index import MotionEntry, write_index
+from motions.index import MotionEntry, record_motions
 from motions import Motion
 from motions.rotations import angular_velocity_world, finite_difference
 from robots import load_robot
@@ -182,7 +182,7 @@ def test_cli_writes_validation_into_the_index_and_reports(tmp_path):
         m.save(tmp_path / name)
         entries.append(MotionEntry.from_motion(i, name, m))
     entries.append(MotionEntry.failed(2, "never_made.npz", "medium", (0.0, 0.0, 0.0), "planning failed"))
-    write_index(tmp_path, "mini_biped", entries)
+    record_motions(tmp_path, "mini_biped", entries, keep_validation=False)
     report, page = tmp_path / "r.json", tmp_path / "r.html"
     code = main([str(tmp_path / "index.json"), "-j", "2", "--report", str(report), "--html", str(page)])
     assert code == 1

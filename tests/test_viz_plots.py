@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import gait_generator
-from gait_generator.index import MotionEntry, write_index
+from motions.index import MotionEntry, SkippedWriter, record_motions
 from robots import load_robot
 from robots.soles import sole_polygons
 from viz import plots
@@ -62,19 +62,23 @@ def test_library_coverage_coloured_by_validation_status(motion, tmp_path):
         MotionEntry.from_motion(1, "b.npz", motion),
         MotionEntry.failed(2, "c.npz", "medium", (0.05, 0.0, 0.2), "IK diverged"),
     ]
-    write_index(tmp_path, "mini_biped", entries)
+    skipped = SkippedWriter(tmp_path, ["medium"])
+    skipped.add([3], "medium", [(0.5, 0.0, 0.0)], ["dx"], ["dx above max_dx_forward (0.05 m)"])
+    record_motions(tmp_path, "mini_biped", entries, keep_validation=False, skipped=skipped)
     doc = json.loads((tmp_path / "index.json").read_text())
-    doc["motions"][0]["validation"] = {"status": "passed"}
-    doc["motions"][1]["validation"] = {"status": "failed"}
+    doc["motions"][0]["validation"] = {"status": "pass"}
+    doc["motions"][1]["validation"] = {"status": "fail"}
     (tmp_path / "index.json").write_text(json.dumps(doc))
 
     points = library_points(tmp_path)
-    assert sorted(p.status for p in points) == ["failed", "failed", "passed"]
-    assert sum(p.achieved is None for p in points) == 1
+    assert sorted(p.status for p in points) == ["fail", "failed", "pass", "skipped"]
+    assert sum(p.achieved is None for p in points) == 2
+    step = plots.step_duration(motion)
+    assert [p.commanded for p in points if p.status == "skipped"] == [(0.5 / step, 0.0, 0.0)]
     fig = plots.coverage_figure(points)
     assert [ax.get_title() for ax in fig.axes] == list(plots.COVERAGE_PANELS)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(t.startswith("passed") for t in legend) and any(t.startswith("failed") for t in legend)
+    assert any(t.startswith("pass (") for t in legend) and any(t.startswith("fail (") for t in legend)
 
     out = tmp_path / "coverage.png"
     assert main([str(tmp_path), "--plot", str(out)]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gait_generator import generate, weighted
 
@@ -59,3 +60,10 @@ def test_differenced_rates_match_independent_solves_half_a_millisecond_away(monk
     for vel, fd_vel, acc, fd_acc in checked:
         np.testing.assert_allclose(vel, fd_vel, atol=1e-3 * max(np.abs(fd_vel).max(), 1e-2))
         np.testing.assert_allclose(acc, fd_acc, atol=1e-3 * max(np.abs(fd_acc).max(), 0.1))
+
+
+def test_a_start_from_standing_is_refused_for_five_joint_legs():
+    from gait_generator.errors import CommandError
+
+    with pytest.raises(CommandError, match="with_start is not available for five-joint legs"):
+        generate(robot="mini_biped5", preset="medium", dx=0.02, length=2.0, with_start=True)

@@ -1,20 +1,27 @@
 """``gait_validate``: validate motion files, a directory or an index, and record the result.
 
 Exit status: 0 if every motion passes, 1 if any fails or cannot be validated,
-2 on bad arguments or a bad thresholds file.
+2 on bad arguments, a bad thresholds file or an output that cannot be written, 130 on Ctrl-C (the results finished
+by then are still written to the index and the reports).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from gait_generator.errors import GaitGeneratorError
+from gait_generator.errors import GaitGeneratorError, OutputError
+from motions.atomic import remove_stale_temps
+from motions.index import clean_index_temps
 from robots import list_robots
+from validate.grades import GradeRecorder
 from validate.report import report_document, summary, write_html, write_json
-from validate.result import PASS
-from validate.runner import discover, validate_items, write_index_validation
+from validate.result import PASS, MotionResult
+from validate.runner import discover, validate_items
 from validate.thresholds import load_thresholds
 
 __all__ = ["build_parser", "main"]
@@ -29,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("path", type=Path, help="a motion .npz, a directory of motions, or an index.json")
     parser.add_argument("--robot", help=f"robot name ({', '.join(list_robots())}) or spec .yaml; "
-                                        "default: each motion's meta['robot']")
+                                        "default: each motion's meta['robot'] (a registered name or one "
+                                        "found in --robots-dir; a path there is refused)")
+    parser.add_argument("--robots-dir", action="append", type=Path, default=[], metavar="DIR",
+                        help="folder of robot specs (DIR/NAME.yaml or DIR/NAME/NAME.yaml) to look up robot names "
+                             "in, after the registry; repeatable")
     parser.add_argument("--report", type=Path, help="write the JSON report here")
     parser.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (-1: all cores)")
@@ -39,23 +50,83 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Defer Ctrl-C while the finished results are saved (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _remove_stale(index: Path | None, outputs: list[Path]) -> None:
+    """Remove what killed runs left: the index's temporary files (under its lock) and the reports'."""
+    for out in outputs:
+        remove_stale_temps(out.parent, [out.name])
+    if index is not None:
+        try:
+            clean_index_temps(index)
+        except OutputError:
+            pass  # a read-only folder: writing the grades reports it
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Entry point of ``gait_validate``; Ctrl-C exits with 130 after saving the finished results."""
+    try:
+        return _run(build_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        print("gait_validate: interrupted", file=sys.stderr)
+        return 130
+    except GaitGeneratorError as exc:  # e.g. OutputError: the report or index cannot be written (disk full, read-only)
+        print(f"gait_validate: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         thresholds = load_thresholds(args.thresholds)
         items, index = discover(args.path)
     except GaitGeneratorError as exc:
         print(f"gait_validate: {exc}", file=sys.stderr)
         return 2
-    results = validate_items(items, args.robot, thresholds, physics=False if args.no_physics else None,
-                             jobs=args.jobs)
-    document = report_document(results, thresholds)
-    if index is not None and not args.no_index:
-        write_index_validation(index, results)
-    if args.report:
-        write_json(args.report, document)
-    if args.html:
-        write_html(args.html, document)
+    index = None if args.no_index else index
+    _remove_stale(index, [p for p in (args.report, args.html) if p is not None])
+    recorder = GradeRecorder(index)
+    finished: dict[int, MotionResult] = {}
+
+    def on_result(position: int, result: MotionResult) -> None:
+        finished[position] = result
+        recorder.add(result)
+
+    interrupted = False
+    try:
+        validate_items(items, args.robot, thresholds, physics=False if args.no_physics else None, jobs=args.jobs,
+                       robots_dirs=args.robots_dir, on_result=on_result)
+    except KeyboardInterrupt:
+        interrupted = True
+    results = [finished[k] for k in sorted(finished)]
+    with _no_interrupt():
+        document = report_document(results, thresholds)
+        if interrupted:
+            document["interrupted"] = {"finished": len(results), "motions": len(items)}
+        recorder.flush()
+        if args.report:
+            write_json(args.report, document)
+        if args.html:
+            write_html(args.html, document)
+    if recorder.refused:
+        print(f"gait_validate: {len(recorder.refused)} grade(s) not recorded in {index}: the file is not listed "
+              f"as ok or was regenerated while it was validated ({', '.join(recorder.refused[:3])}"
+              f"{', ...' if len(recorder.refused) > 3 else ''})", file=sys.stderr)
+    if interrupted:
+        print(f"gait_validate: interrupted after {len(results)} of {len(items)} motions; their results are saved",
+              file=sys.stderr)
+        return 130
     for r in results:
         if r.status != PASS:
             print(f"{r.status.upper()} {r.file}: {'; '.join(r.reasons)}")

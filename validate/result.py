@@ -60,6 +60,7 @@ class MotionResult:
         clip_seconds: Duration of the clip, ``(T - 1) / fps`` (s).
         wall_seconds: Time spent validating it (s).
         index_id: Id of the motion in its index, if it came from one.
+        sha256: Hex SHA-256 of the file's bytes as validated ("" if unread).
     """
 
     file: str
@@ -70,6 +71,7 @@ class MotionResult:
     clip_seconds: float = 0.0
     wall_seconds: float = 0.0
     index_id: int | None = None
+    sha256: str = ""
 
     @property
     def failed_checks(self) -> list[str]:

@@ -3,7 +3,8 @@
 Steps, in order (each gives one :class:`Step`, pass or fail, with its key numbers):
 
 * ``spec``: the spec loads against its URDF (:func:`robots.load_robot`) and its
-  MuJoCo model compiles (:func:`robots.mjcf.model`);
+  MuJoCo model compiles (:func:`robots.mjcf.model`); the inertia repairs MuJoCo
+  needed (:func:`robots.mjcf.compiler_fixes`) are listed below it;
 * ``collisions``: the self-collision setting and the body pairs it excludes
   (:func:`robots.mjcf.excluded_pairs`; informative, it always passes);
 * ``stand``: the robot holds its initial posture on its actuators for
@@ -74,9 +75,13 @@ def check_spec(name_or_path: str | Path) -> tuple[Step, Robot | None]:
     except GaitGeneratorError as exc:
         return Step("spec", False, str(exc)), None
     mass = float(model.body_subtreemass[0])
+    fixes = mjcf.compiler_fixes(robot)
+    geometry = robot.spec.collisions.geometry
     summary = (f"{robot.name}: loads; MuJoCo model compiles ({mass:.2f} kg, {len(robot.joint_names)} joints, "
-               f"{model.nbody - 1} bodies, presets {', '.join(robot.spec.presets)})")
-    return Step("spec", True, summary), robot
+               f"{model.nbody - 1} bodies, presets {', '.join(robot.spec.presets)})"
+               + (f"; repaired: {len(fixes)}" if fixes else "")
+               + ("; collision geometry: the links' visual geometry" if geometry == "visual" else ""))
+    return Step("spec", True, summary, fixes), robot
 
 
 def check_collisions(robot: Robot) -> Step:

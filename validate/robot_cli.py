@@ -15,7 +15,8 @@ and a ``_run_<name>`` function that does the work and returns the exit code):
 Exit status: 0 on success; 1 when a file is refused (the URDF cannot be
 analysed, a field cannot be decided, an output exists without ``--force``),
 with ``gait_robot: error: <file>: <what>`` on stderr, or when a ``check`` step
-fails (the report says which); 2 on bad arguments (argparse).
+fails (the report says which); 2 on bad arguments (argparse); 130 on Ctrl-C
+(one line, no traceback).
 """
 
 from __future__ import annotations
@@ -195,13 +196,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``gait_robot``; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of ``gait_robot``; returns the exit code (Ctrl-C: 130, one line, no traceback).
+
+    Every file is written atomically, so an interrupted ``init`` leaves each
+    output either whole or as it was.
+    """
     try:
-        return int(args.run(args))
-    except GaitGeneratorError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        args = build_parser().parse_args(argv)
+        try:
+            return int(args.run(args))
+        except GaitGeneratorError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

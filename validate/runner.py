@@ -2,27 +2,35 @@
 
 Workers are joblib ``loky`` processes; each compiles a robot's MuJoCo model once
 (:func:`robots.mjcf.model` and :func:`validate.trace.robot_model` are cached per
-process). A motion that cannot be validated (unreadable, non-finite, another
-robot) becomes a result with status ``"error"``; the rest of the batch goes on.
+process) and exits if the main process dies (:mod:`motions.workers`). A motion
+that cannot be validated (unreadable, non-finite, another robot, a robot named
+by a path) becomes a result with status ``"error"``; the rest of the batch goes on.
+
+A robot named in a motion (``meta["robot"]``) resolves only through the registry
+or the user's ``robots_dirs`` (:mod:`robots.resolve`). Grades go into the index
+through :func:`motions.index.record_validation` (locked merge, by file name),
+with the SHA-256 of the bytes validated.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from gait_generator.errors import GaitGeneratorError
-from gait_generator.index import INDEX_NAME
 from motions import Motion, load
-from motions.atomic import atomic_write_text
-from robots import load_robot
+from motions.index import INDEX_NAME, IndexFormatError, file_sha256, read_index
+from motions.workers import EXIT_ORPHANED, Orphaned, watch_owner
+from robots import Robot
+from robots.resolve import load_user_robot, names_robot, robot_named_in_file
 from validate.dynamic import dynamic_checks, support_mask
 from validate.errors import MotionInputError
+from validate.grades import VALIDATOR_VERSION, write_index_validation
 from validate.kinematic import kinematic_checks
 from validate.physics import physics_checks
 from validate.result import ERROR, MotionResult
@@ -32,8 +40,8 @@ from validate.trace import robot_model, trace_motion
 __all__ = ["Item", "discover", "validate_motion", "validate_file", "validate_items", "write_index_validation",
            "VALIDATOR_VERSION"]
 
-VALIDATOR_VERSION = 1
-"""Bumped when a check changes meaning; written into every index entry."""
+RobotDirs = Sequence[str | os.PathLike[str]]
+
 
 
 @dataclass(frozen=True)
@@ -49,22 +57,22 @@ def discover(path: str | Path) -> tuple[list[Item], Path | None]:
 
     ``path`` may be a motion file, a directory (its ``index.json`` if present,
     else every ``*.npz`` in it) or an ``index.json``. Index entries whose status
-    is not ``"ok"`` (generation failed or skipped) have no file and are left out.
+    is not ``"ok"`` (generation failed) have no file and are left out; skipped
+    commands are not entries (see :func:`motions.index.iter_skipped`).
 
     Raises:
-        MotionInputError: ``path`` does not exist or the index is not readable JSON.
+        MotionInputError: ``path`` does not exist or the index cannot be read
+            (:func:`motions.index.read_index`: malformed, unknown version).
     """
     path = Path(path)
     if path.is_dir() and (path / INDEX_NAME).is_file():
         path = path / INDEX_NAME
     if path.is_file() and path.suffix == ".json":
         try:
-            doc = json.loads(path.read_text())
-            entries = doc["motions"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MotionInputError(f"{path}: not a motion index ({exc})") from exc
-        items = [Item(path.parent / e["file"], e.get("id")) for e in entries if e.get("status", "ok") == "ok"]
-        return items, path
+            index = read_index(path)
+        except IndexFormatError as exc:
+            raise MotionInputError(str(exc)) from exc
+        return [Item(index.file_path(e), e.id) for e in index.ok_entries()], path
     if path.is_dir():
         return [Item(p) for p in sorted(path.glob("*.npz"))], None
     if path.exists():
@@ -72,15 +80,22 @@ def discover(path: str | Path) -> tuple[list[Item], Path | None]:
     raise MotionInputError(f"{path}: no such motion file, directory or index")
 
 
-def _check_input(motion: Motion, robot_name: str | None) -> str:
-    """The robot to validate against; raises MotionInputError on a mismatch."""
+def _check_input(motion: Motion, robot_name: str | None, file: str, robots_dirs: RobotDirs) -> Robot:
+    """The robot to validate against; raises MotionInputError on a mismatch.
+
+    The user's ``robot_name`` is trusted; without it the motion's
+    ``meta["robot"]`` is resolved through the registry and ``robots_dirs`` only.
+    """
     meta_robot = str(motion.meta.get("robot", "")) or None
-    name = robot_name or meta_robot
-    if name is None:
+    if robot_name is not None:
+        robot = load_user_robot(robot_name, robots_dirs)
+        if meta_robot is not None and not names_robot(meta_robot, robot, robot_name):
+            shown = meta_robot if len(meta_robot) <= 80 else meta_robot[:77] + "..."
+            raise MotionInputError(f"motion was made for robot {shown!r}, not {robot.name!r}")
+    elif meta_robot is None:
         raise MotionInputError("motion has no meta['robot']; pass --robot")
-    robot = load_robot(name)
-    if meta_robot is not None and meta_robot != robot.name:
-        raise MotionInputError(f"motion was made for robot {meta_robot!r}, not {robot.name!r}")
+    else:
+        robot = robot_named_in_file(meta_robot, file or "motion", "meta.robot", robots_dirs)
     missing = [n for n in robot.joint_names if n not in motion.joint_names]
     if missing:
         raise MotionInputError(f"motion lacks joints of robot {robot.name!r}: {missing}")
@@ -89,20 +104,23 @@ def _check_input(motion: Motion, robot_name: str | None) -> str:
             raise MotionInputError(f"{field}: non-finite values")
     if motion.num_frames < 3:
         raise MotionInputError(f"{motion.num_frames} frames, need at least 3")
-    return name
+    return robot
 
 
 def validate_motion(motion: Motion, robot: str | None = None, thresholds: Thresholds | None = None,
-                    physics: bool | None = None, file: str = "") -> MotionResult:
+                    physics: bool | None = None, file: str = "", robots_dirs: RobotDirs = ()) -> MotionResult:
     """Run every check on one motion.
 
     Args:
         motion: The motion.
-        robot: Robot name or spec path; default ``motion.meta["robot"]``. A
-            motion whose ``meta["robot"]`` names another robot is an error.
+        robot: Robot name or spec path chosen by the user; default
+            ``motion.meta["robot"]``, looked up in the registry and
+            ``robots_dirs`` only (never as a path). A motion whose
+            ``meta["robot"]`` names another robot is an error.
         thresholds: Default :func:`load_thresholds`. Per-robot overrides apply.
         physics: Run the physics replay; default ``thresholds.physics.enabled``.
         file: Name recorded in the result.
+        robots_dirs: The user's robot spec folders (``--robots-dir``).
 
     Returns:
         The result; status ``"error"`` (with the reason) if it cannot be validated.
@@ -111,8 +129,7 @@ def validate_motion(motion: Motion, robot: str | None = None, thresholds: Thresh
     result = MotionResult(file=file, clip_seconds=motion.span)
     base = thresholds or load_thresholds()
     try:
-        name = _check_input(motion, robot)
-        rm = robot_model(load_robot(name))
+        rm = robot_model(_check_input(motion, robot, file, robots_dirs))
         result.robot = rm.robot.name
         th = base.for_robot(rm.robot.name)
         trace = trace_motion(motion, rm)
@@ -127,58 +144,73 @@ def validate_motion(motion: Motion, robot: str | None = None, thresholds: Thresh
 
 
 def validate_file(item: Item | str | Path, robot: str | None = None, thresholds: Thresholds | None = None,
-                  physics: bool | None = None) -> MotionResult:
-    """Load and validate one file; unreadable or corrupt files give an ``"error"`` result."""
+                  physics: bool | None = None, robots_dirs: RobotDirs = (),
+                  owner_pid: int | None = None) -> MotionResult:
+    """Load and validate one file; unreadable or corrupt files give an ``"error"`` result.
+
+    The result records the SHA-256 of the bytes read (hashed before loading, so
+    a file replaced meanwhile gets a digest that no longer matches its index
+    entry, and its grade is not recorded). ``owner_pid``: the main process of a
+    parallel run; a worker exits when it dies (:func:`motions.workers.watch_owner`).
+    """
+    watch_owner(owner_pid)
     item = item if isinstance(item, Item) else Item(Path(item))
     start = time.perf_counter()
+    try:
+        digest = file_sha256(item.path)
+    except OSError:
+        digest = ""
     try:
         motion = load(item.path)
     except GaitGeneratorError as exc:
         result = MotionResult(file=str(item.path), robot=robot or "", status=ERROR, reasons=[f"error: {exc}"])
     else:
-        result = validate_motion(motion, robot, thresholds, physics, file=str(item.path))
+        result = validate_motion(motion, robot, thresholds, physics, file=str(item.path), robots_dirs=robots_dirs)
+    result.sha256 = digest
     result.index_id = item.index_id
     result.wall_seconds = time.perf_counter() - start
     return result
 
 
+def _in_worker(position: int, *args: object) -> tuple[int, MotionResult]:
+    try:
+        return position, validate_file(*args)  # type: ignore[arg-type]
+    except Orphaned:
+        os._exit(EXIT_ORPHANED)
+
+
 def validate_items(items: list[Item], robot: str | None = None, thresholds: Thresholds | None = None,
-                   physics: bool | None = None, jobs: int = 1) -> list[MotionResult]:
-    """Validate many files, in ``jobs`` loky worker processes when ``jobs != 1`` (-1: all cores)."""
-    thresholds = thresholds or load_thresholds()
-    if jobs == 1 or len(items) <= 1:
-        return [validate_file(i, robot, thresholds, physics) for i in items]
-    from joblib import Parallel, delayed
+                   physics: bool | None = None, jobs: int = 1, robots_dirs: RobotDirs = (),
+                   on_result: Callable[[int, MotionResult], None] | None = None) -> list[MotionResult]:
+    """Validate many files, in ``jobs`` loky worker processes when ``jobs != 1`` (-1: all cores).
 
-    return list(Parallel(n_jobs=jobs, backend="loky")(
-        delayed(validate_file)(i, robot, thresholds, physics) for i in items))
+    Args:
+        items: The files.
+        robot: The user's robot (name or spec path) for every file; default each
+            motion's ``meta["robot"]`` through the registry and ``robots_dirs``.
+        thresholds: Default :func:`load_thresholds`.
+        physics: Run the physics replay; default from the thresholds.
+        jobs: Worker processes.
+        robots_dirs: The user's robot spec folders (``--robots-dir``).
+        on_result: Called in this process with ``(position in items, result)``
+            as each file finishes (in any order), e.g. to keep finished results
+            if the run is interrupted.
 
-
-def _entry_summary(result: MotionResult) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "status": result.status,
-        "reasons": result.reasons,
-        "failed_checks": result.failed_checks,
-        "validator_version": VALIDATOR_VERSION,
-    }
-    for check, key in (("physics_replay", "open_loop_survived"), ("physics_replay", "open_loop_drift_m"),
-                       ("physics_replay", "open_loop_yaw_drift_deg"), ("zmp_support", "zmp_margin_min_m")):
-        try:
-            doc[key] = result.check(check).metrics.get(key)
-        except KeyError:
-            pass
-    return doc
-
-
-def write_index_validation(index: Path, results: list[MotionResult]) -> Path:
-    """Store each result's status under the key ``"validation"`` of its index entry (atomic rewrite).
-
-    Entries are matched by file path; entries not validated keep their old value.
+    Returns:
+        The results, in the order of ``items``.
     """
-    doc = json.loads(index.read_text())
-    by_file = {Path(r.file).resolve(): r for r in results}
-    for entry in doc.get("motions", []):
-        result = by_file.get((index.parent / entry.get("file", "")).resolve())
-        if result is not None:
-            entry["validation"] = _entry_summary(result)
-    return atomic_write_text(index, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    thresholds = thresholds or load_thresholds()
+    done: dict[int, MotionResult] = {}
+    if jobs == 1 or len(items) <= 1:
+        pairs = ((k, validate_file(item, robot, thresholds, physics, robots_dirs)) for k, item in enumerate(items))
+    else:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+        pairs = parallel(delayed(_in_worker)(k, item, robot, thresholds, physics, robots_dirs, os.getpid())
+                         for k, item in enumerate(items))
+    for k, result in pairs:
+        done[k] = result
+        if on_result is not None:
+            on_result(k, result)
+    return [done[k] for k in sorted(done)]

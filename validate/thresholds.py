@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from motions.safe_io import load_yaml, short
 from validate.errors import ThresholdError
 
 __all__ = ["DEFAULT_PATH", "Kinematic", "Dynamic", "Physics", "Thresholds", "load_thresholds"]
@@ -112,21 +111,26 @@ def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
     where = f"{path}: key '{key}'"
     if kind is bool:
         if not isinstance(value, bool):
-            raise ThresholdError(f"{where}: {value!r} ({type(value).__name__}), expected true or false")
+            raise ThresholdError(f"{where}: {short(value)} ({type(value).__name__}), expected true or false")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ThresholdError(f"{where}: {value!r} ({type(value).__name__}), expected a number" + (" (whole)" if kind is int else ""))
+        raise ThresholdError(f"{where}: {short(value)} ({type(value).__name__}), expected a number" + (" (whole)" if kind is int else ""))
     if kind is int:
         if not float(value).is_integer():
-            raise ThresholdError(f"{where}: {value!r}, expected a whole number")
+            raise ThresholdError(f"{where}: {short(value)}, expected a whole number")
         value = int(value)
     else:
         value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ThresholdError(f"{where}: {value!r}, expected a finite number")
+        raise ThresholdError(f"{where}: {short(value)}, expected a finite number")
     if value < 0 and key.rsplit(".", 1)[-1] not in _SIGNED:
-        raise ThresholdError(f"{where}: {value!r}, expected a value >= 0")
+        raise ThresholdError(f"{where}: {short(value)}, expected a value >= 0")
     return value
+
+
+def _key(name: Any) -> str:
+    """A key as written, cut for messages."""
+    return short(name, 60) if not isinstance(name, str) else (name if len(name) <= 60 else name[:57] + "...")
 
 
 def _kinds(cls: type) -> dict[str, type]:
@@ -166,7 +170,7 @@ def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bo
                 raise ThresholdError(f"{path}: key 'robots': {type(values).__name__}, expected a mapping of "
                                      "robot name -> sections")
             for robot, override in values.items():
-                checked = _apply(base, path, override, prefix=f"robots.{robot}.", nested=False)
+                checked = _apply(base, path, override, prefix=f"robots.{_key(robot)}.", nested=False)
                 merged = robots.setdefault(str(robot), {})
                 for sec in _SECTIONS:
                     keys = (override or {}).get(sec) or {}
@@ -174,7 +178,7 @@ def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bo
             continue
         if name not in _SECTIONS:
             allowed = sorted(_SECTIONS) + (["robots"] if nested else [])
-            raise ThresholdError(f"{path}: key '{prefix}{name}': unknown section, expected one of {allowed}")
+            raise ThresholdError(f"{path}: key '{prefix}{_key(name)}': unknown section, expected one of {allowed}")
         if not isinstance(values, dict):
             raise ThresholdError(f"{path}: key '{prefix}{name}': {type(values).__name__}, expected a mapping")
         cls = _SECTIONS[name]
@@ -183,7 +187,7 @@ def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bo
         for key, value in values.items():
             if key not in kinds:
                 raise ThresholdError(
-                    f"{path}: key '{prefix}{name}.{key}': unknown threshold, expected one of {sorted(kinds)}"
+                    f"{path}: key '{prefix}{name}.{_key(key)}': unknown threshold, expected one of {sorted(kinds)}"
                 )
             changes[key] = _coerce(path, f"{prefix}{name}.{key}", value, kinds[key])
         sections[name] = dataclasses.replace(getattr(base, name), **changes)
@@ -192,14 +196,7 @@ def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bo
 
 
 def _read(path: Path) -> Any:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ThresholdError(f"{path}: cannot read thresholds file ({exc.strerror or exc})") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ThresholdError(f"{path}: not valid YAML ({exc})") from exc
+    return load_yaml(path, error=ThresholdError, what="thresholds file")
 
 
 def load_thresholds(path: str | Path | None = None) -> Thresholds:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -21,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from motions import Motion
+from motions.index import MotionEntry, SkippedCommand
 from robots.soles import SolePolygons
 
 __all__ = [
@@ -59,8 +59,9 @@ def _heading_yaw(quat_xyzw: np.ndarray) -> np.ndarray:
 def step_duration(motion: Motion) -> float:
     """Duration of one step (s): ``meta["timing"]["step_duration"]``, else the median footstep spacing."""
     timing = motion.meta.get("timing")
-    if isinstance(timing, dict) and float(timing.get("step_duration", 0.0)) > 0.0:
-        return float(timing["step_duration"])
+    value = timing.get("step_duration") if isinstance(timing, dict) else None  # meta is read from a file: check it
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value > 0.0:
+        return float(value)
     starts = np.sort(motion.footsteps.t_start)
     gaps = np.diff(starts)
     gaps = gaps[gaps > 0]
@@ -181,8 +182,8 @@ class LibraryPoint:
 
     Attributes:
         commanded: (vx, vy, yaw_rate) commanded, m/s, m/s, rad/s.
-        achieved: (vx, vy, yaw_rate) achieved, or None when the motion failed.
-        status: Validation status if known, else the index status (``ok``, ``failed``, ``skipped``).
+        achieved: (vx, vy, yaw_rate) achieved, or None when the motion failed or was skipped.
+        status: Validation status if known, else the index status (``ok``, ``failed``), or ``skipped``.
         name: File name, for reports.
     """
 
@@ -197,15 +198,19 @@ class LibraryPoint:
         return cls(commanded_velocity(motion), (a.vx, a.vy, a.yaw_rate), status, name)
 
     @classmethod
-    def from_index_entry(cls, entry: dict[str, Any], step_duration_s: float) -> "LibraryPoint":
-        """From an ``index.json`` row (per-step command divided by ``step_duration_s``)."""
-        c = entry["command"]
-        commanded = (c["dx"] / step_duration_s, c["dy"] / step_duration_s, c["dtheta"] / step_duration_s)
-        a = entry.get("achieved")
-        achieved = (a["vx"], a["vy"], a["yaw_rate"]) if a else None
-        validation = entry.get("validation")
-        status = str(validation.get("status")) if isinstance(validation, dict) and "status" in validation else str(entry.get("status", "ok"))
-        return cls(commanded, achieved, status, str(entry.get("file", "")))
+    def from_index_entry(cls, entry: MotionEntry, step_duration_s: float) -> "LibraryPoint":
+        """From an index entry (per-step command divided by ``step_duration_s``)."""
+        c, a = entry.command, entry.achieved
+        commanded = (c.dx / step_duration_s, c.dy / step_duration_s, c.dtheta / step_duration_s)
+        achieved = (a.vx, a.vy, a.yaw_rate) if a is not None else None
+        status = entry.validation.status if entry.validation is not None else entry.status
+        return cls(commanded, achieved, status, entry.file)
+
+    @classmethod
+    def from_skipped(cls, row: SkippedCommand, step_duration_s: float) -> "LibraryPoint":
+        """From a skipped command (no motion: beyond its preset's step limits), per step over ``step_duration_s``."""
+        commanded = (row.dx / step_duration_s, row.dy / step_duration_s, row.dtheta / step_duration_s)
+        return cls(commanded, None, "skipped", f"{row.preset} #{row.id}")
 
 
 def plot_coverage(ax: Axes, points: Sequence[LibraryPoint], component: int) -> Axes:

@@ -37,7 +37,9 @@ Decisions:
   by half of it each, with the signs (found by forward kinematics among the four
   combinations) that keep the sole parallel to the trunk.
 * **default posture**: joints not driven hold 0, or the middle of their range
-  when 0 is outside it.
+  when 0 is outside it; a held limb whose collision geometry comes within 20 mm
+  of the legs in the walks of the presets' largest steps is turned away by its
+  first shoulder-roll-like joint (:mod:`~robots.propose.clearance`).
 * **actuators**, one group per set of joints with equal values. ``effort`` from
   the URDF ``<limit effort>``; when missing or 0 it is estimated as ``0.5 m g L``
   for leg joints and ``0.1 m g L`` for the others (m the total mass, L the leg
@@ -65,20 +67,27 @@ Decisions:
   with the knees bent as much as the reference robot's are at the reference
   preset's ``com_height`` (an angle, so unchanged; forward kinematics, soles flat,
   so it is reachable), bent less if a swing foot could then not rise
-  ``foot_height`` with the knee, hip and ankle pitch within 95 % of their range
-  (e.g. Romeo's 30 degree ankle dorsiflexion). ``feet_spacing`` is the hip
-  spacing (lateral distance between the hip-roll axes), at least two sole widths
-  so the swing foot clears the stance foot. ``zmp_margin`` 0.005 m, ZMP targets at the sole centre. Every
-  value is clamped into :data:`gait_generator.preset.PRESET_KEYS`.
+  ``foot_height`` with the knee, hip and ankle pitch within 95 % of their range.
+  ``feet_spacing`` is the hip spacing (lateral distance between the hip-roll
+  axes), at least two sole widths so the swing foot clears the stance foot.
+  ``zmp_margin`` 0.005 m, ZMP targets at the sole centre. Every value is clamped
+  into :data:`gait_generator.preset.PRESET_KEYS`. Then each preset is fitted to
+  the URDF's joint ranges and velocity limits (:mod:`~robots.propose.limits`:
+  the legs solved along a steady walk of its largest commands by
+  :mod:`~robots.propose.stride`): a smaller swing and step, another crouch, a
+  longer single support (with the scaled double support's duration and sway),
+  shorter steps and command ranges, each only where a joint needs it.
 * **sweep**: the medium preset's command ranges; grid steps scaled like lengths.
 * **name**: the URDF's ``<robot name>``, lower case, non-alphanumerics as ``_``;
   a name that is a built-in robot's gets ``_proposed`` appended, so motions of
   the proposal never validate against the built-in.
 
+A URDF without any collision geometry is analysed with its visual geometry,
+and the spec gets ``collisions: {geometry: visual}`` (:mod:`robots.repairs`).
 When it cannot decide (not exactly two legs, a leg without a knee, fewer than 5
-or more than 6 moving joints on a leg, no collision geometry, no foot link
-parallel to the root) it raises :class:`ProposalError`, naming the URDF and the
-spec field to fill in by hand.
+or more than 6 moving joints on a leg, no collision or visual geometry, no foot
+link parallel to the root) it raises :class:`ProposalError`, naming the URDF and
+the spec field to fill in by hand.
 
 Modules, in the order the proposal uses them:
 
@@ -88,8 +97,11 @@ Modules, in the order the proposal uses them:
 * :mod:`~robots.propose.sole`: foot link, sole offset and size.
 * :mod:`~robots.propose.posture`: knee bend signs, bent-knee angles, default posture.
 * :mod:`~robots.propose.analysis`: all of the above for one URDF (cached), crouch heights.
+* :mod:`~robots.propose.stride`: the legs solved along a steady walk (joint ranges, rates, leg gaps).
+* :mod:`~robots.propose.limits`: each preset fitted to the joints' ranges and velocity limits.
+* :mod:`~robots.propose.presets`: Froude-scaled presets (fitted) and the sweep.
+* :mod:`~robots.propose.clearance`: held limbs turned clear of the walking legs.
 * :mod:`~robots.propose.actuators`: gains, armature, effort estimates, joint patterns.
-* :mod:`~robots.propose.presets`: Froude-scaled presets and the sweep.
 * :mod:`~robots.propose.decisions`: :func:`propose` and :func:`spec_name`.
 * :mod:`~robots.propose.proposal`: the result types; :mod:`~robots.propose.yaml_text`: their YAML text.
 """

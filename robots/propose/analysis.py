@@ -27,6 +27,7 @@ from robots.propose.posture import (
 from robots.propose.proposal import LegProposal
 from robots.propose.rules import APEX_ROOM, KNEE_BEND
 from robots.propose.sole import place_sole, sole_point
+from robots.repairs import BOUND_MASS
 
 __all__ = ["Analysis", "analysis_of"]
 
@@ -74,7 +75,7 @@ class Analysis:
         """``m L^2`` (kg m^2): the whole body swaying on a stance leg."""
         return self.mass * self.leg_length ** 2
 
-    def _bent(self, leg: LegProposal, bend: float, knee_room: float = 0.9) -> dict[str, float]:
+    def bent(self, leg: LegProposal, bend: float, knee_room: float = 0.9) -> dict[str, float]:
         """Hip pitch, knee and ankle pitch of ``leg`` (rad) with the knee bent ``bend`` rad, sole flat."""
         return leg_bend(self.model, leg.hip_pitch, leg.knee, leg.ankle_pitch, leg.signs, bend, knee_room)
 
@@ -83,7 +84,7 @@ class Analysis:
         half each, soles flat, joints not driven at their default posture)."""
         q = dict(self.default_posture)
         for leg in (self.left, self.right):
-            q.update(self._bent(leg, bend))
+            q.update(self.bent(leg, bend))
         d = self.model.pose(q)
         soles = [sole_point(self.model, leg)[2] for leg in self.sole_legs]
         return float(d.subtree_com[0][2] - np.mean(soles))
@@ -92,7 +93,7 @@ class Analysis:
         """Height (m) of the hip pitch axes above the soles with both knees bent ``bend`` rad, soles flat."""
         out = []
         for leg, sole in zip((self.left, self.right), self.sole_legs):
-            d = self.model.pose(self._bent(leg, bend, knee_room=APEX_ROOM))
+            d = self.model.pose(self.bent(leg, bend, knee_room=APEX_ROOM))
             out.append(float(d.xanchor[self.model.joint_id(leg.hip_pitch)][2] - sole_point(self.model, sole)[2]))
         return float(np.mean(out))
 
@@ -180,8 +181,12 @@ def _analyse(urdf: Path) -> Analysis:
     d = model.pose(default)
     com_straight = float(d.subtree_com[0][2] - (left.sole_world[2] + right.sole_world[2]) / 2.0)
     if model.massless:
-        notes.append(f"links with no mass on moving joints ({', '.join(model.massless)}): MuJoCo will "
-                     "refuse them; give them a mass")
+        notes.append(f"links with no mass on moving joints ({', '.join(model.massless)}): MuJoCo refuses them, so "
+                     f"its model gives each {BOUND_MASS:g} kg (boundmass, robots/repairs.py); give them their real "
+                     "mass if you know it")
+    if model.unbalanced:
+        notes.append(f"links whose inertia breaks A + B >= C ({', '.join(model.unbalanced)}): MuJoCo refuses them, "
+                     "so its model balances them (balanceinertia, robots/repairs.py); check the URDF's inertias")
     an = Analysis(model=model, left=legs[0], right=legs[1], sole_legs=(left, right), default_posture=default,
                   midpoints=mids, mass=float(sum(model.info.links.values())), leg_length=float(np.mean(lengths)),
                   com_height=0.0, com_straight=com_straight, hip_spacing=float(abs(spacing_y[0] - spacing_y[1])),

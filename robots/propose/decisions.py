@@ -9,6 +9,7 @@ from pathlib import Path
 
 from robots.propose.actuators import propose_actuators
 from robots.propose.analysis import analysis_of
+from robots.propose.clearance import HELD_CLEARANCE, clear_held
 from robots.propose.presets import scale_presets
 from robots.propose.proposal import Decision, Proposal
 from robots.propose.rounding import round_to
@@ -76,6 +77,10 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
     decide("name", chosen, why)
     decide("urdf", path.name, f"{len(info.links)} links, {len(info.actuated)} moving joints, {an.mass:.3g} kg")
     decide("trunk.link", info.root, "the URDF root link, the floating base")
+    if an.model.visual:
+        decide("collisions.geometry", "visual",
+               "the URDF has no <collision> element: each link's <visual> geometry stands in for it, for the feet "
+               "and soles here and in MuJoCo (convex hulls of the meshes); check the soles")
 
     left, right = an.left, an.right
     length = round_to(max(left.sole_size[0], right.sole_size[0]), 3)
@@ -109,6 +114,17 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
            f"knee bent {KNEE_BEND} rad its way, hip and ankle pitch half each with the signs that keep the {flat}; "
            f"CoM {an.com_height:.3f} m above the soles (straight legs: {an.com_straight:.3f} m)")
 
+    scaled = scale_presets(an, width)
+    default, turns = clear_held(an, default, scaled.walking)
+    for turn in turns:
+        decide("default_posture", f"{turn.joint} {turn.angle:+.2f}",
+               f"{turn.joint} {turn.angle:+.2f}: turned away from the legs: {turn.near[0]} "
+               + (f"sank {-turn.before * 1000:.0f} mm into" if turn.before < 0.0 else
+                  f"came {turn.before * 1000:.0f} mm from")
+               + f" {turn.near[1]} in the walks of the presets' largest steps; now "
+               + (f"at least {HELD_CLEARANCE * 1000:.0f} mm away" if turn.after >= HELD_CLEARANCE else
+                  f"{turn.after * 1000:.0f} mm, the most this joint gives (wanted: {HELD_CLEARANCE * 1000:.0f} mm)"))
+
     actuators, act_notes = propose_actuators(an, default, initial)
     decide("actuators", f"{len(actuators)} groups",
            f"kp = effort / {SATURATION_ERROR} rad; kv = 2 x {DAMPING_RATIO} x sqrt(kp I_load), I_load = m L^2 = "
@@ -116,7 +132,6 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
            f"armature (rotor inertia, not in URDFs) estimated as {ARMATURE_AT_2NM} kg m^2 x (effort / 2 N m)^"
            f"{ARMATURE_EXPONENT}")
 
-    scaled = scale_presets(an, width)
     ref, r, presets = scaled.reference, scaled.ratio, scaled.values
     medium = presets["medium"]
     sweep = scaled.sweep()
@@ -133,4 +148,5 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
         foot_length=length, foot_width=width, driven_joints=driven, default_posture=default,
         initial_posture=initial, actuators=tuple(actuators), presets=presets, preset_notes=scaled.notes,
         preset_comments=scaled.comments, sweep=sweep, mass=an.mass, leg_length=an.leg_length,
-        com_height=an.com_height, hip_spacing=an.hip_spacing, reference=ref.name, decisions=tuple(decisions))
+        com_height=an.com_height, hip_spacing=an.hip_spacing, reference=ref.name, decisions=tuple(decisions),
+        visual_geometry=an.model.visual)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mujoco
@@ -18,8 +18,9 @@ from numpy.typing import NDArray
 
 from gait_generator.errors import RobotSpecError
 from robots.propose.errors import ProposalError
+from robots.repairs import visual_collisions
 from robots.soles import _geom_points
-from robots.urdf import UrdfInfo, inject_frames, parse_urdf
+from robots.urdf import UrdfInfo, inject_frames, parse_urdf, read_urdf
 
 __all__ = ["AnalysisModel", "FloatArray", "build_model", "collision_points", "rotation_angle"]
 
@@ -46,6 +47,8 @@ class AnalysisModel:
         d: Its data, shared by every forward-kinematics query (see :meth:`pose`).
         owner: Body id -> body of its rigid group (nearest ancestor-or-self with a joint, else the root).
         massless: Links without mass on moving joints (MuJoCo refuses them in a simulation).
+        visual: The URDF has no collision geometry, and its visual geometry stands in for it.
+        unbalanced: Links whose principal inertias break ``A + B >= C`` (MuJoCo refuses them unbalanced).
     """
 
     urdf: Path
@@ -54,10 +57,15 @@ class AnalysisModel:
     d: mujoco.MjData
     owner: list[int]
     massless: list[str]
+    visual: bool = False
+    unbalanced: list[str] = field(default_factory=list)
+    _joint_ids: dict[str, int] = field(default_factory=dict, repr=False)
 
     def joint_id(self, name: str) -> int:
         """MuJoCo id of joint ``name``."""
-        return int(self.m.joint(name).id)
+        if name not in self._joint_ids:
+            self._joint_ids[name] = int(self.m.joint(name).id)
+        return self._joint_ids[name]
 
     def pose(self, angles: dict[str, float]) -> mujoco.MjData:
         """Forward kinematics (and CoM) with ``angles`` (rad) set and every other joint at 0."""
@@ -100,7 +108,7 @@ def build_model(urdf: Path) -> AnalysisModel:
     Raises:
         ProposalError: The URDF is malformed, or MuJoCo cannot read it.
     """
-    text = urdf.read_text()
+    text = read_urdf(urdf)  # bounded, UTF-8 checked: RobotSpecError naming the file
     try:
         info = parse_urdf(text, urdf)
         root = ET.fromstring(inject_frames(text, {}, urdf.parent))
@@ -110,6 +118,9 @@ def build_model(urdf: Path) -> AnalysisModel:
         raise ProposalError(str(exc)) from exc
     for old in root.findall("mujoco"):
         root.remove(old)
+    stand_in = not any(link.find("collision") is not None for link in root.findall("link"))
+    if stand_in:  # no collision geometry at all: the visual geometry stands in (collisions.geometry: visual)
+        visual_collisions(root)
     for link in root.findall("link"):
         for visual in link.findall("visual"):
             link.remove(visual)
@@ -129,16 +140,30 @@ def build_model(urdf: Path) -> AnalysisModel:
     for b in range(1, m.nbody):
         parent = int(m.body_parentid[b])
         owner[b] = b if (m.body_jntnum[b] > 0 or parent == 0) else owner[parent]
+    m.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT  # poses need kinematics and inertia, not contacts
+    unbalanced = sorted(link.get("name", "") for link in root.findall("link") if _unbalanced(link))
     massless = sorted(name for j in info.joints.values() if j.type in ("revolute", "continuous", "prismatic")
                       for name in [j.child] if info.links.get(name, 0.0) <= 0.0)
-    return AnalysisModel(urdf=urdf, info=info, m=m, d=mujoco.MjData(m), owner=owner, massless=massless)
+    return AnalysisModel(urdf=urdf, info=info, m=m, d=mujoco.MjData(m), owner=owner, massless=massless,
+                         visual=stand_in and m.ngeom > 0, unbalanced=unbalanced)
+
+
+def _unbalanced(link: ET.Element) -> bool:
+    """True when the link's ``<inertia>`` has principal moments breaking ``A + B >= C`` (beyond round-off)."""
+    inertia = link.find("inertial/inertia")
+    if inertia is None:
+        return False
+    v = {k: float(inertia.get(k, 0.0)) for k in ("ixx", "ixy", "ixz", "iyy", "iyz", "izz")}
+    full = np.array([[v["ixx"], v["ixy"], v["ixz"]], [v["ixy"], v["iyy"], v["iyz"]], [v["ixz"], v["iyz"], v["izz"]]])
+    a, b, c = np.linalg.eigvalsh(full)
+    return bool(a + b < c - 1e-12 * max(abs(c), 1e-12))
 
 
 def _readable_mesh(mesh: ET.Element, urdf: Path, link: str) -> None:
-    """Point a collision ``<mesh>`` at a file MuJoCo reads (``robots.meshes`` converts .dae and others)."""
+    """Point a collision ``<mesh>`` at a file MuJoCo reads (``robots.meshes`` converts .dae, ASCII STL, ...)."""
     source = Path(mesh.get("filename", ""))
-    if source.suffix.lower() in _READABLE or not source.is_absolute() or not source.is_file():
-        return  # readable, or missing (MuJoCo's error names it)
+    if not source.is_absolute() or not source.is_file():
+        return  # missing: MuJoCo's error names it
     try:
         from robots.meshes import mujoco_mesh
     except ImportError:  # no converter: MuJoCo's own error names the file

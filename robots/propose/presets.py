@@ -13,7 +13,7 @@ Units: s, m, rad.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from gait_generator.errors import GaitGeneratorError
 from gait_generator.preset import PRESET_KEYS, Preset, load_preset
 from robots.propose.analysis import Analysis, analysis_of
 from robots.propose.errors import ProposalError
+from robots.propose.limits import fit_preset
 from robots.propose.rounding import round_to
 from robots.propose.rules import APEX_ROOM, PRESET_NAMES, ZMP_MARGIN
 
@@ -58,6 +59,7 @@ class ScaledPresets:
         values: Preset name -> mapping of preset keys (clamped into their ranges).
         notes: Preset name -> header comment lines.
         comments: Preset name -> key -> how its value was derived.
+        walking: Leg postures (rad) along the walks of every preset's step limits and command range corners.
     """
 
     reference: Reference
@@ -65,6 +67,7 @@ class ScaledPresets:
     values: dict[str, dict[str, Any]]
     notes: dict[str, list[str]]
     comments: dict[str, dict[str, str]]
+    walking: list[dict[str, float]] = field(default_factory=list)
 
     def sweep(self) -> dict[str, Any]:
         """The spec's ``sweep``: the medium preset's command ranges, the reference's grid steps scaled like lengths."""
@@ -137,15 +140,18 @@ def scale_presets(an: Analysis, foot_width: float) -> ScaledPresets:
         spacing = max(an.hip_spacing, 2.0 * foot_width)
         spacing_why = (f"hip spacing {an.hip_spacing:.3f} m" if spacing == an.hip_spacing
                        else f"2 x sole width (hip spacing {an.hip_spacing:.3f} m is narrower)")
-    values, notes, comments = {}, {}, {}
+    values, notes, comments, walking = {}, {}, {}, []
     for name in PRESET_NAMES:
-        values[name], comments[name], notes[name] = _scale(an, ref, r, name, spacing, spacing_why)
-    return ScaledPresets(reference=ref, ratio=r, values=values, notes=notes, comments=comments)
+        values[name], comments[name], notes[name], postures = _scale(an, ref, r, name, spacing, spacing_why,
+                                                                     spacing if an.five_joint else 2.0 * foot_width)
+        walking.extend(postures)
+    return ScaledPresets(reference=ref, ratio=r, values=values, notes=notes, comments=comments, walking=walking)
 
 
-def _scale(an: Analysis, ref: Reference, r: float, name: str, spacing: float,
-           spacing_why: str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-    """Preset ``name`` scaled from ``ref`` by ``r``: (values, per-key derivations, header notes)."""
+def _scale(an: Analysis, ref: Reference, r: float, name: str, spacing: float, spacing_why: str,
+           narrowest: float) -> tuple[dict[str, Any], dict[str, str], list[str], list[dict[str, float]]]:
+    """Preset ``name`` scaled from ``ref`` by ``r`` and fitted to the joints (:mod:`robots.propose.limits`):
+    (values, per-key derivations, header notes, walking leg postures)."""
     p = ref.presets[name]
     v: dict[str, Any] = {}
     c: dict[str, str] = {}
@@ -185,6 +191,9 @@ def _scale(an: Analysis, ref: Reference, r: float, name: str, spacing: float,
         "dtheta": _within(cr["dtheta"], 1.0, -v["max_dtheta"], v["max_dtheta"]),
     }
     c["command_range"] = f"{ref.name}'s x r (dx, dy), dtheta as {ref.name}"
+    fit = fit_preset(an, v, an.default_posture, ref_bend, narrowest)
+    for key, why in fit.changed.items():
+        c[key] = f"{c[key]}; {why}" if key != "command_range" else f"{c[key]}, {why}"
     notes = [
         (f"{name.capitalize()} walk proposed by gait_robot init. Units: s, m, rad unless the key says otherwise "
          "(see docs/presets.md)."),
@@ -195,4 +204,4 @@ def _scale(an: Analysis, ref: Reference, r: float, name: str, spacing: float,
          f"that a swing foot rises foot_height with the knee, hip and ankle pitch within {APEX_ROOM:.0%} of their "
          f"range; {limiter} first); feet_spacing: {spacing_why}."),
     ]
-    return v, c, notes
+    return v, c, notes + fit.notes, fit.postures

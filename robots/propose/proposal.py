@@ -121,6 +121,7 @@ class Proposal:
         hip_spacing: Lateral distance between the hip-roll axes (m).
         reference: Built-in robot the presets are scaled from.
         decisions: Every decision with its reason, in spec order.
+        visual_geometry: The visual geometry stands in for the missing collision geometry.
     """
 
     name: str
@@ -145,6 +146,8 @@ class Proposal:
     hip_spacing: float
     reference: str
     decisions: tuple[Decision, ...] = field(default_factory=tuple)
+    visual_geometry: bool = False
+    """The URDF has no collision geometry: the spec sets ``collisions.geometry: visual``."""
 
     @property
     def legs(self) -> tuple[LegProposal, LegProposal]:
@@ -182,6 +185,7 @@ class Proposal:
             "presets": presets_ref,
             "sweep": dict(self.sweep),
             "mujoco": {"timestep": TIMESTEP},
+            **({"collisions": {"geometry": "visual"}} if self.visual_geometry else {}),
         }
 
     @property

@@ -135,6 +135,10 @@ def render_spec(p: Proposal, urdf_ref: str, presets_ref: str) -> str:
     out += _comment(f"mujoco.timestep: the project's default physics step, {TIMESTEP} s")
     out.append("mujoco:")
     out.append(f"  timestep: {_num(TIMESTEP)}")
+    if p.visual_geometry:
+        out += _comment(f"collisions.geometry: {p.why('collisions.geometry')}")
+        out.append("collisions:")
+        out.append("  geometry: visual")
     notes = [d for d in p.decisions if d.field == "note"]
     if notes:
         out.append("")
