@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gait_generator import generate  # noqa: E402
-from gait_generator.placo_adapter import session  # noqa: E402
+from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik  # noqa: E402
 from robots import list_robots, load_robot  # noqa: E402
 
 COMMANDS = [(0.04, 0.0, 0.0), (-0.02, 0.0, 0.0), (0.0, 0.01, 0.0), (0.0, 0.0, 0.15), (0.03, -0.01, -0.1)]
@@ -69,25 +69,24 @@ def baseline(name: str, preset: str, seconds: float, ours: float) -> dict:
     """Time the 1 kHz tick + 10 IK solves per tick scheme on the same walk's targets and model."""
     import numpy as np
 
-    from gait_generator.cycle import planar_offset, steady_cycle
-    from gait_generator.lipm import Periodic, solve_lipm
+    from gait_generator.cycle import steady_cycle
+    from gait_generator.lipm import GRAVITY, Periodic, solve_lipm
     from gait_generator.preset import load_preset
     from gait_generator.timing import snap_timing
+    from motions.planar import Planar
 
     robot = load_robot(name)
     p = load_preset(robot.spec.presets[preset])
     timing = snap_timing(p, 60)
-    s = session(robot)
-    s.configure(p)
-    s.reset(0)
-    cycle = steady_cycle(s, p, timing, 0.6 * p.max_dx_forward, 0.0, 0.0)
+    s = wholebody_ik(robot)
+    s.reset(p, 0)
+    cycle = steady_cycle(FootstepPlanner(robot, p), s.feet_frames(), p, timing, 0.6 * p.max_dx_forward, 0.0, 0.0)
     timeline = cycle.timeline
     frames = np.arange(timeline.frames + 1)
     feet = timeline.feet(frames)
     zmp, _ = timeline.zmp_reference()
-    shift, yaw = planar_offset(cycle.offset)
-    turn = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
-    lipm = solve_lipm(zmp, float(np.sqrt(9.81 / p.com_height)), Periodic(turn, shift[:2]))
+    offset = Planar.from_matrix(cycle.offset)
+    lipm = solve_lipm(zmp, float(np.sqrt(GRAVITY / p.com_height)), Periodic(offset.rotation(), offset.translation))
     com = np.column_stack([lipm(frames / 60.0), np.full(len(frames), p.com_height)])  # the pendulum's CoM
     s.move_base_to(feet.poses[0, 1], "right")
     ticks = int(seconds * 1000)

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gait_generator.errors import (
-    CommandError,
-    GaitGeneratorError,
-    MotionFormatError,
-    OutputError,
-    PlanningError,
-    PresetError,
-    RetargetError,
-    RobotSpecError,
-)
-
-__version__ = "0.1.0"
+from gait_generator.errors import CommandError, PlanningError, PresetError
+from gait_generator.version import __version__
+from motions.errors import GaitGeneratorError, MotionFormatError, OutputError
+from robots.errors import RobotSpecError
 
 __all__ = [
     "generate",
@@ -31,7 +23,6 @@ __all__ = [
     "MotionFormatError",
     "PlanningError",
     "OutputError",
-    "RetargetError",
     "__version__",
 ]
 

@@ -1,8 +1,8 @@
 """Run the jobs of a :class:`~gait_generator.sweep.JobList` in parallel, resumably.
 
 Workers are in-process joblib workers (loky processes, or dask workers through
-joblib's dask backend). Each worker process keeps its cached robot and placo
-session between jobs, writes its motion file itself (atomically) and returns a
+joblib's dask backend). Each worker process keeps its cached robot, placo model
+and IK between jobs, writes its motion file itself (atomically) and returns a
 small :class:`~motions.index.MotionEntry`. Every motion's seed depends only
 on the global seed and its id, so the files do not depend on the number of
 workers or the backend.
@@ -30,20 +30,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gait_generator.errors import CommandError, GaitGeneratorError, PlanningError
+from gait_generator.batch_settings import BatchSettings
+from gait_generator.errors import CommandError, PlanningError
 from gait_generator.planning import Plan, plan_jobs, reusable_entry
 from gait_generator.preset import Preset
 from gait_generator.sweep import Job, JobList
 from motions.atomic import atomic_write_bytes
-from motions.index import (
-    INDEX_NAME,
-    MAX_INDEX_ENTRIES,
-    SKIPPED_NAME,
-    IndexFormatError,
-    MotionEntry,
-    read_index,
-    record_motions,
-)
+from motions.errors import GaitGeneratorError, IndexFormatError
+from motions.index import INDEX_NAME, MAX_INDEX_ENTRIES, SKIPPED_NAME, MotionEntry, read_index, record_motions
+from motions.storage import to_bytes
 from motions.workers import EXIT_ORPHANED, Orphaned, check_owner, watch_owner
 
 __all__ = ["BatchSettings", "BatchResult", "BACKENDS", "Plan", "plan_jobs", "run_job", "run_batch"]
@@ -57,28 +52,6 @@ the last merge's duration, so rewriting a large index never takes more than a te
 
 FAILURES_KEPT = 20
 """Failed entries a :class:`BatchResult` keeps for its report (those of the lowest ids); all are in the index."""
-
-
-@dataclass(frozen=True)
-class BatchSettings:
-    """What every job of a batch shares.
-
-    Attributes:
-        robot: Registered robot name or robot spec file.
-        output: Output directory (must exist).
-        length: Clip length (s).
-        fps: Frame rate (Hz).
-        with_start: Record the start from standing (non-looping clips).
-        owner_pid: Pid of the batch's main process, watched by local workers
-            (set by :func:`run_batch`; None for a remote dask cluster).
-    """
-
-    robot: str
-    output: Path
-    length: float
-    fps: float
-    with_start: bool
-    owner_pid: int | None = None
 
 
 @dataclass
@@ -144,7 +117,6 @@ def run_job(job: Job, settings: BatchSettings) -> MotionEntry:
 
 def _run_job(job: Job, settings: BatchSettings) -> MotionEntry:
     from gait_generator.pipeline import generate
-    from motions.storage import to_bytes
 
     watch_owner(settings.owner_pid)
     path = settings.output / job.file

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gait_generator.errors import GaitGeneratorError, OutputError
 from gait_generator.sweep import (
     COMMAND_LIMIT,
     MAX_COMMANDS,
@@ -21,6 +20,7 @@ from gait_generator.sweep import (
     random_commands,
 )
 from gait_generator.timing import LENGTH_RANGE
+from motions.errors import GaitGeneratorError, OutputError
 from motions.index import MAX_INDEX_ENTRIES, SKIP_CLASSES
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("-n", type=int, default=None,
                       help="random commands: number of motions per preset (default 10), drawn in the preset's command_range")
     what.add_argument("--sweep", action="store_true",
-                      help="grid of commands over the robot spec's sweep ranges (narrowed by --min_*/--max_*)")
+                      help="grid of commands over each preset's command_range (narrowed or widened by "
+                           "--min_*/--max_*), spaced by the robot spec's sweep steps")
     what.add_argument("--commands", type=Path, metavar="FILE",
                       help="commands from a .csv, .yaml or .json file (dx, dy, dtheta per step; streamed)")
     p.add_argument("-o", "--output", type=Path, help="output directory")
@@ -58,9 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-start", action="store_true", help="record the start from standing (non-looping clips)")
     for key, unit in (("dx", "m"), ("dy", "m"), ("dtheta", "rad")):
         p.add_argument(f"--min_{key}", type=float, default=None,
-                       help=f"lowest {key} per step ({unit}); default from the preset (random) or the spec (--sweep)")
+                       help=f"lowest {key} per step ({unit}); default from the preset's command_range")
         p.add_argument(f"--max_{key}", type=float, default=None,
-                       help=f"highest {key} per step ({unit}); default from the preset (random) or the spec (--sweep)")
+                       help=f"highest {key} per step ({unit}); default from the preset's command_range")
     p.add_argument("--xy_step", type=float, default=None, help="--sweep grid spacing of dx and dy (m); default from the spec")
     p.add_argument("--theta_step", type=float, default=None, help="--sweep grid spacing of dtheta (rad); default from the spec")
     p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -111,8 +112,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def _dry_run(jobs: JobList, presets: list, source: str) -> int:
     """Print what a batch would do with ``jobs`` (commands within or beyond each preset's limits)."""
-    print(f"dry run: {len(jobs)} motions ({len(jobs.commands(0))} commands from {source} x {len(presets)} "
-          "preset(s)); nothing written")
+    counts = [str(len(jobs.commands(p))) for p in range(len(presets))]  # per preset (a --sweep grid may differ)
+    each = counts[0] if len(set(counts)) == 1 else "/".join(counts)
+    print(f"dry run: {len(jobs)} motions ({each} commands from {source} x {len(presets)} preset(s)); nothing written")
     within = 0
     for p, preset in enumerate(presets):
         axis, _ = preset.first_beyond(jobs.commands(p))
@@ -176,15 +178,12 @@ def run(args: argparse.Namespace) -> int:
         commands = load_commands(args.commands)
         per_preset = [commands for _ in presets]
     elif args.sweep:
-        sweep = robot.spec.sweep
-        ranges = _ranges(args, {"dx": sweep.dx, "dy": sweep.dy, "dtheta": sweep.dtheta})
-        xy_step = sweep.xy_step if args.xy_step is None else args.xy_step
-        theta_step = sweep.theta_step if args.theta_step is None else args.theta_step
+        xy_step = robot.spec.sweep.xy_step if args.xy_step is None else args.xy_step
+        theta_step = robot.spec.sweep.theta_step if args.theta_step is None else args.theta_step
         try:
-            commands = grid_commands(ranges, xy_step, theta_step)
+            per_preset = [grid_commands(_ranges(args, p.command_range), xy_step, theta_step) for p in presets]
         except ValueError as exc:
             raise GaitGeneratorError(f"--sweep: {exc}") from exc
-        per_preset = [commands for _ in presets]
     else:
         n = 10 if args.n is None else args.n
         per_preset = [random_commands(n, _ranges(args, p.command_range), args.seed) for p in presets]

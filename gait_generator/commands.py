@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import array
 import csv
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gait_generator.errors import GaitGeneratorError
+from gait_generator.errors import CommandFileError
+from motions.config import At, Number, Section
 from motions.safe_io import short
 from motions.safe_stream import iter_json_items, iter_lines, iter_yaml_items
 
 __all__ = [
+    "COMMAND_FIELDS",
     "COMMAND_LIMIT",
     "MAX_COMMANDS",
     "Command3",
-    "CommandFileError",
     "iter_commands",
     "load_commands",
     "read_commands",
@@ -32,8 +32,6 @@ __all__ = [
 
 Command3 = tuple[float, float, float]
 """A per-step command ``(dx, dy, dtheta)`` in (m, m, rad)."""
-
-_KEYS = ("dx", "dy", "dtheta")
 
 COMMAND_LIMIT = 100.0
 """Largest ``|dx|``, ``|dy|`` (m) or ``|dtheta|`` (rad) per step accepted from any source.
@@ -46,32 +44,36 @@ MAX_COMMANDS = 1_000_000
 """Most commands from one source: a command file's rows, ``-n``, or a ``--sweep`` grid."""
 
 
-class CommandFileError(GaitGeneratorError, ValueError):
-    """A ``--commands`` file is missing, malformed, or holds a non-finite value."""
+COMMAND_FIELDS = Section({
+    "dx": Number(-COMMAND_LIMIT, COMMAND_LIMIT, "m per step", doc="forward step"),
+    "dy": Number(-COMMAND_LIMIT, COMMAND_LIMIT, "m per step", doc="lateral step (positive to the left)"),
+    "dtheta": Number(-COMMAND_LIMIT, COMMAND_LIMIT, "rad per step", doc="heading change (positive to the left)"),
+})
+"""One command of a command file: a YAML or JSON ``{dx, dy, dtheta}`` item, or the cells of a CSV row."""
 
 
-def _number(path: Path, line: int, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CommandFileError(f"{path}:{line}: {key} must be a finite number, got {short(value)}")
-    if abs(value) > COMMAND_LIMIT:
-        raise CommandFileError(f"{path}:{line}: {key} = {float(value):g} is beyond +-{COMMAND_LIMIT:g} "
-                               f"({'rad' if key == 'dtheta' else 'm'} per step); commands are per step")
-    return float(value) + 0.0
+def _command(path: Path, line: int, values: Any) -> Command3:
+    """``values`` (``{dx, dy, dtheta}``, or three values in that order) checked and converted."""
+    at = At(f"{path}:{line}", "", CommandFileError)
+    if isinstance(values, dict):
+        values = COMMAND_FIELDS.read(values, at).values()
+    dx, dy, dt = (f.read(v, at.key(k)) + 0.0 for (k, f), v in zip(COMMAND_FIELDS.fields.items(), values))
+    return (dx, dy, dt)  # + 0.0 turns -0.0 into 0.0
 
 
 def _item(path: Path, line: int, item: Any) -> Command3:
     """A YAML or JSON list item: ``{dx, dy, dtheta}`` or ``[dx, dy, dtheta]``."""
-    if isinstance(item, dict):
-        if set(item) != set(_KEYS):
-            raise CommandFileError(f"{path}:{line}: a command needs exactly the keys {list(_KEYS)}, "
-                                   f"got {short(sorted(map(str, item)))}")
-        values = [item[k] for k in _KEYS]
-    elif isinstance(item, list) and len(item) == 3:
-        values = item
-    else:
+    if not isinstance(item, dict) and not (isinstance(item, list) and len(item) == 3):
         raise CommandFileError(f"{path}:{line}: expected {{dx, dy, dtheta}} or [dx, dy, dtheta], got {short(item)}")
-    dx, dy, dt = (_number(path, line, k, v) for k, v in zip(_KEYS, values))
-    return (dx, dy, dt)
+    return _command(path, line, item)
+
+
+def _float(cell: str) -> float | str:
+    """A CSV cell as a float, or the cell itself when it is not a number (the check names it)."""
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, Command3]]:
@@ -98,20 +100,13 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Command3]]:
         cells = [c.strip() for c in row]
         if not cells or all(not c for c in cells) or cells[0].startswith("#"):
             continue
-        if first and [c.lower() for c in cells] == list(_KEYS):
+        if first and [c.lower() for c in cells] == list(COMMAND_FIELDS.fields):
             first = False
             continue  # header
         first = False
         if len(cells) != 3:
             raise CommandFileError(f"{path}:{line}: expected 3 values dx,dy,dtheta, got {len(cells)}: {short(row)}")
-        values = []
-        for key, cell in zip(_KEYS, cells):
-            try:
-                values.append(float(cell))
-            except ValueError:
-                raise CommandFileError(f"{path}:{line}: {key} must be a number, got {short(cell)}") from None
-        dx, dy, dt = (_number(path, line, k, v) for k, v in zip(_KEYS, values))
-        yield line, (dx, dy, dt)
+        yield line, _command(path, line, [_float(cell) for cell in cells])
 
 
 def iter_commands(path: str | Path) -> Iterator[tuple[int, Command3]]:

@@ -22,12 +22,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait_generator.errors import PlanningError
-from gait_generator.placo_adapter import PlacoSession
+from gait_generator.placo_adapter import FootstepPlanner
 from gait_generator.preset import Preset
 from gait_generator.timeline import Foothold, Phase, Timeline
 from gait_generator.timing import StepTiming
+from motions.planar import Planar
 
-__all__ = ["SteadyCycle", "steady_cycle", "standing_start", "planar_offset", "anchor"]
+__all__ = ["SteadyCycle", "steady_cycle", "standing_start", "anchor"]
 
 FloatArray = NDArray[np.float64]
 _SIDE = {"left": 0, "right": 1}
@@ -39,18 +40,12 @@ class SteadyCycle:
 
     Attributes:
         timeline: Footholds and phases over frames ``0 .. N``.
-        offset: 4x4 planar rigid transform mapping the cycle onto the next (world).
+        offset: 4x4 planar rigid transform mapping the cycle onto the next (world);
+            :meth:`motions.planar.Planar.from_matrix` gives its ``(x, y, yaw)``.
     """
 
     timeline: Timeline
     offset: FloatArray
-
-
-def planar_offset(transform: FloatArray) -> tuple[FloatArray, float]:
-    """Split a planar rigid transform into (translation (3,) with z = 0, yaw)."""
-    yaw = float(np.arctan2(transform[1, 0], transform[0, 0]))
-    pos = np.array([transform[0, 3], transform[1, 3], 0.0])
-    return pos, yaw
 
 
 def anchor(pose: FloatArray, side: int, preset: Preset) -> FloatArray:
@@ -80,20 +75,21 @@ def _walk_phases(holds_in_order: list[Foothold], first_frame: int, timing: StepT
     return phases
 
 
-def steady_cycle(session: PlacoSession, preset: Preset, timing: StepTiming, dx: float, dy: float,
-                 dtheta: float) -> SteadyCycle:
+def steady_cycle(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray], preset: Preset,
+                 timing: StepTiming, dx: float, dy: float, dtheta: float) -> SteadyCycle:
     """The steady gait cycle of command ``(dx, dy, dtheta)`` per step.
 
-    The session must be reset (standing) and configured for ``preset``; placo's
-    footstep plan is checked for clipped steps first.
+    ``planner`` is configured for ``preset``; ``feet`` are the left and right
+    standing sole poses (4x4, world, flat on the floor). placo's footstep plan is
+    checked for clipped steps first.
 
     Raises:
         CommandError: placo's planner would move a step (feet too close).
     """
-    session.footsteps(dx, dy, dtheta, 16)  # raises CommandError where placo would clip a step
-    _, r0 = session.feet_frames()
-    l1 = session.next_footstep("right", r0, dx, dy, dtheta)
-    r2 = session.next_footstep("left", l1, dx, dy, dtheta)
+    planner.plan(*feet, dx, dy, dtheta, 16)  # raises CommandError where placo would clip a step
+    r0 = feet[1]
+    l1 = planner.next_footstep("right", r0, dx, dy, dtheta)
+    r2 = planner.next_footstep("left", l1, dx, dy, dtheta)
     offset = r2 @ np.linalg.inv(r0)
     s, d = timing.single_support_frames, timing.double_support_frames
     n = timing.cycle_frames
@@ -102,24 +98,24 @@ def steady_cycle(session: PlacoSession, preset: Preset, timing: StepTiming, dx: 
     right = (Foothold(1, r0, -n, s + d), Foothold(1, r2, 2 * s + d, n + s + d))
     phases = _walk_phases([left[1], right[1], left[2]], 0, timing, preset, anchor(r0, 1, preset))
     timeline = Timeline(timing.fps, n, (left, right), tuple(phases), preset.foot_height, preset.foot_rise_ratio,
-                        cycle_yaw=planar_offset(offset)[1])
+                        cycle_yaw=float(Planar.from_matrix(offset).yaw))
     return SteadyCycle(timeline=timeline, offset=offset)
 
 
-def standing_start(session: PlacoSession, preset: Preset, timing: StepTiming, dx: float, dy: float, dtheta: float,
-                   frames: int) -> Timeline:
+def standing_start(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray], preset: Preset,
+                   timing: StepTiming, dx: float, dy: float, dtheta: float, frames: int) -> Timeline:
     """A walk that starts and ends standing, long enough to cover ``frames`` frames of walking.
 
     The start double support (``startend_double_support_ratio`` of single support,
     snapped to the planner grid) shifts the weight onto the first stance foot;
     placo's closing step and an end double support bring the robot back to rest
-    about a second after ``frames``.
+    about a second after ``frames``. ``planner`` and ``feet`` as in :func:`steady_cycle`.
     """
     s, d = timing.single_support_frames, timing.double_support_frames
     sd = timing.startend_frames
     tail = int(np.ceil(timing.fps / (s + d))) + 2  # about a second of walking past the clip, then the stop
     steps = int(np.ceil(max(frames - sd, 0) / (s + d))) + tail
-    plan = session.footsteps(dx, dy, dtheta, steps)
+    plan = planner.plan(*feet, dx, dy, dtheta, steps)
     standing = [Foothold(_SIDE[side], pose, 0, 0) for side, pose in plan[:2]]
     moving = plan[2:]
     centre = (standing[0].pose[:2, 3] + standing[1].pose[:2, 3]) / 2

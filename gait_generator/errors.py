@@ -1,26 +1,21 @@
-"""Typed exception hierarchy shared by every stage of the project.
+"""Errors of the generation stage (presets, commands, planning, robot proposals), rooted at the project's base class.
 
-Every error raised on bad input derives from :class:`GaitGeneratorError`, so a
-caller can catch the whole family at once. Messages name the offending file, key
-and the allowed range or shape.
+The root :class:`~motions.errors.GaitGeneratorError` lives in :mod:`motions.errors`,
+the bottom layer; :mod:`gait_generator` re-exports it for callers.
 """
 
 from __future__ import annotations
 
+from motions.errors import GaitGeneratorError
+from robots.errors import RobotSpecError
+
 __all__ = [
-    "GaitGeneratorError",
     "PresetError",
     "CommandError",
-    "RobotSpecError",
-    "MotionFormatError",
+    "CommandFileError",
     "PlanningError",
-    "OutputError",
-    "RetargetError",
+    "ProposalError",
 ]
-
-
-class GaitGeneratorError(Exception):
-    """Base class of every error this project raises on purpose."""
 
 
 class PresetError(GaitGeneratorError, ValueError):
@@ -31,21 +26,13 @@ class CommandError(GaitGeneratorError, ValueError):
     """A walk command (dx, dy, dtheta per step) is outside the preset's limits."""
 
 
-class RobotSpecError(GaitGeneratorError, ValueError):
-    """A robot spec file, or the URDF it names, is missing or inconsistent."""
-
-
-class MotionFormatError(GaitGeneratorError, ValueError):
-    """A motion file is missing, truncated, corrupt or of an unsupported version."""
+class CommandFileError(GaitGeneratorError, ValueError):
+    """A ``--commands`` file is missing, malformed, or holds a non-finite value."""
 
 
 class PlanningError(GaitGeneratorError, RuntimeError):
     """Walk planning or whole-body IK failed (placo error, no convergence, knee flip)."""
 
 
-class OutputError(GaitGeneratorError, OSError):
-    """An output location cannot be written."""
-
-
-class RetargetError(GaitGeneratorError, ValueError):
-    """A motion cannot be exported to a consumer format (unmapped joint, bad mapping table, unsupported joint)."""
+class ProposalError(RobotSpecError):
+    """``gait_robot init`` cannot decide a spec field from the URDF; the message names the field to fill in."""

@@ -35,9 +35,13 @@ from numpy.typing import NDArray
 
 from gait_generator.errors import PlanningError
 
-__all__ = ["PiecewisePolynomial", "Periodic", "Rest", "CoMTrajectory", "solve_lipm"]
+__all__ = ["GRAVITY", "PiecewisePolynomial", "Periodic", "Rest", "CoMTrajectory", "solve_lipm"]
 
 FloatArray = NDArray[np.float64]
+
+GRAVITY = 9.81
+"""Gravity magnitude ``g`` (m/s^2) of the pendulum (``omega = sqrt(g / z_c)``) and of every ZMP and load
+estimate in the project; MuJoCo and pinocchio models carry their own gravity vector."""
 
 TIME_TOL = 1e-9
 """Times (s) closer than this are the same instant (breaks are frame times k / fps)."""

@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gait_generator.errors import MotionFormatError
+import motions
 from gait_generator.index import motion_id_of
 from gait_generator.preset import Preset
 from gait_generator.sweep import Job, JobList
 from motions.atomic import remove_stale_temps
+from motions.errors import MotionFormatError
 from motions.index import SKIP_CLASSES, MotionEntry, SkippedWriter, file_sha256
 
 if TYPE_CHECKING:
-    from gait_generator.batch import BatchSettings
+    from gait_generator.batch_settings import BatchSettings
 
 __all__ = ["Plan", "plan_jobs", "reusable_entry"]
 
@@ -55,8 +56,6 @@ class Plan:
 
 def reusable_entry(job: Job, settings: BatchSettings) -> MotionEntry | None:
     """The entry of ``job``'s file if it exists, loads, and matches the job and settings; else None."""
-    import motions
-
     path = settings.output / job.file
     if not path.is_file():
         return None

@@ -15,43 +15,50 @@ from typing import Any
 import numpy as np
 
 from gait_generator.errors import CommandError, PresetError
-from motions.safe_io import load_yaml, short
+from motions.config import At, Interval, Number, Section, validate
+from motions.safe_io import load_yaml
 
-__all__ = ["Preset", "PRESET_KEYS", "load_preset", "resolve_preset"]
-
-
-@dataclass(frozen=True)
-class _Key:
-    unit: str
-    lo: float
-    hi: float
-    doc: str
+__all__ = ["PRESET_KEYS", "PRESET_SCHEMA", "Preset", "load_preset", "resolve_preset"]
 
 
-PRESET_KEYS: dict[str, _Key] = {
-    "single_support_duration": _Key("s", 0.05, 2.0, "time on one foot per step; snapped to whole frames"),
-    "double_support_ratio": _Key("1", 0.0, 2.0, "double-support time as a fraction of single support"),
-    "startend_double_support_ratio": _Key("1", 0.5, 5.0, "double support at start and end, fraction of single support"),
-    "com_height": _Key("m", 0.05, 2.0, "CoM height above the floor while walking"),
-    "foot_height": _Key("m", 0.0, 0.5, "swing-foot apex height above the floor"),
-    "foot_rise_ratio": _Key("1", 0.0, 0.5, "fraction of swing spent rising straight up and coming straight down"),
-    "feet_spacing": _Key("m", 0.02, 1.0, "lateral distance between the sole centres"),
-    "trunk_pitch_deg": _Key("deg", -30.0, 30.0, "trunk pitch while walking (positive leans forward)"),
-    "zmp_margin": _Key("m", 0.0, 0.1, "least distance between the ZMP targets and the edge of the sole's contact polygon"),
-    "foot_zmp_target_x": _Key("m", -0.2, 0.2, "ZMP target in the stance foot frame, forward"),
-    "foot_zmp_target_y": _Key("m", -0.2, 0.2, "ZMP target in the stance foot frame, outward (mirrored per side)"),
-    "max_dx_forward": _Key("m", 0.0, 1.0, "largest forward step (per step)"),
-    "max_dx_backward": _Key("m", 0.0, 1.0, "largest backward step, a positive number (per step)"),
-    "max_dy": _Key("m", 0.0, 1.0, "largest lateral step (per step, either side)"),
-    "max_dtheta": _Key("rad", 0.0, math.pi / 2, "largest heading change per step (either side)"),
+PRESET_KEYS: dict[str, Number] = {
+    "single_support_duration": Number(0.05, 2.0, "s", doc="time on one foot per step; snapped to whole frames"),
+    "double_support_ratio": Number(0.0, 2.0, "1", doc="double-support time as a fraction of single support"),
+    "startend_double_support_ratio": Number(0.5, 5.0, "1",
+                                            doc="double support at start and end, fraction of single support"),
+    "com_height": Number(0.05, 2.0, "m", doc="CoM height above the floor while walking"),
+    "foot_height": Number(0.0, 0.5, "m", doc="swing-foot apex height above the floor"),
+    "foot_rise_ratio": Number(0.0, 0.5, "1",
+                              doc="fraction of swing spent rising straight up and coming straight down"),
+    "feet_spacing": Number(0.02, 1.0, "m", doc="lateral distance between the sole centres"),
+    "trunk_pitch_deg": Number(-30.0, 30.0, "deg", doc="trunk pitch while walking (positive leans forward)"),
+    "zmp_margin": Number(0.0, 0.1, "m", doc="least distance between the ZMP targets and the edge of the sole's "
+                                             "contact polygon"),
+    "foot_zmp_target_x": Number(-0.2, 0.2, "m", doc="ZMP target in the stance foot frame, forward"),
+    "foot_zmp_target_y": Number(-0.2, 0.2, "m",
+                                doc="ZMP target in the stance foot frame, outward (mirrored per side)"),
+    "max_dx_forward": Number(0.0, 1.0, "m", doc="largest forward step (per step)"),
+    "max_dx_backward": Number(0.0, 1.0, "m", doc="largest backward step, a positive number (per step)"),
+    "max_dy": Number(0.0, 1.0, "m", doc="largest lateral step (per step, either side)"),
+    "max_dtheta": Number(0.0, math.pi / 2, "rad", doc="largest heading change per step (either side)"),
 }
 """Every scalar preset key with its unit, allowed range and meaning."""
 
-_RANGE_KEYS = ("dx", "dy", "dtheta")
 _RETIRED_KEYS = {
     "zmp_reference_weight": "the ZMP no longer comes from placo's QP: it follows the stance foot exactly "
                             "(see docs/presets.md); remove the key",
 }
+
+PRESET_SCHEMA = Section(
+    {
+        **PRESET_KEYS,
+        "command_range": Section({"dx": Interval("m per step"), "dy": Interval("m per step"),
+                                  "dtheta": Interval("rad per step")}),
+    },
+    retired=_RETIRED_KEYS,
+)
+"""The preset file format: :data:`PRESET_KEYS` plus ``command_range``, the default command ranges
+of random draws and ``--sweep`` grids (``[min, max]`` per step, within the step limits)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +68,9 @@ class Preset:
     Attributes:
         name: Preset name (file stem).
         path: File it was loaded from.
-        command_range: Default random-command ranges ``{"dx": (lo, hi), ...}``
-            per step (m, m, rad).
+        command_range: Default command ranges ``{"dx": (lo, hi), ...}`` per step
+            (m, m, rad): random commands are drawn in them and ``--sweep`` grids
+            span them (the single source of default command ranges).
     """
 
     name: str
@@ -155,34 +163,6 @@ _TOLERANCE = 1e-12
 """Slack of the step-limit comparison (m or rad), so a limit written as a command is inside."""
 
 
-def _number(path: Path, key: str, value: Any) -> float:
-    spec = PRESET_KEYS[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise PresetError(f"{path}: key '{key}' must be a number ({spec.unit}) in [{spec.lo}, {spec.hi}], "
-                          f"got {short(value)}")
-    if not spec.lo <= value <= spec.hi:
-        raise PresetError(f"{path}: key '{key}' = {value} {spec.unit} is outside the allowed range [{spec.lo}, {spec.hi}]")
-    return float(value)
-
-
-def _ranges(path: Path, value: Any) -> dict[str, tuple[float, float]]:
-    if not isinstance(value, dict) or set(value) != set(_RANGE_KEYS):
-        raise PresetError(f"{path}: key 'command_range' must map exactly {list(_RANGE_KEYS)} to [min, max], "
-                          f"got {short(value)}")
-    out = {}
-    for k in _RANGE_KEYS:
-        pair = value[k]
-        if (
-            not isinstance(pair, list)
-            or len(pair) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
-            or pair[0] > pair[1]
-        ):
-            raise PresetError(f"{path}: key 'command_range.{k}' must be [min, max] with min <= max, got {short(pair)}")
-        out[k] = (float(pair[0]), float(pair[1]))
-    return out
-
-
 _LOADED: dict[tuple[Path, int, int], Preset] = {}
 
 
@@ -205,27 +185,16 @@ def load_preset(path: str | Path) -> Preset:
 
 
 def _load_preset(path: Path) -> Preset:
-    data = load_yaml(path, error=PresetError, what="preset file")
-    if not isinstance(data, dict):
-        raise PresetError(f"{path}: expected a mapping of preset keys at the top level")
-    allowed = set(PRESET_KEYS) | {"command_range"}
-    for key, why in _RETIRED_KEYS.items():
-        if key in data:
-            raise PresetError(f"{path}: key '{key}' is no longer used: {why}")
-    unknown = sorted(str(k) for k in set(data) - allowed)
-    if unknown:
-        raise PresetError(f"{path}: unknown key(s) {short(unknown, 200)}; allowed keys: {sorted(allowed)}")
-    missing = sorted(allowed - set(data))
-    if missing:
-        raise PresetError(f"{path}: missing key(s) {missing}")
-    values = {k: _number(path, k, data[k]) for k in PRESET_KEYS}
-    preset = Preset(name=path.stem, path=path.resolve(), command_range=_ranges(path, data["command_range"]), **values)
+    values = validate(load_yaml(path, error=PresetError, what="preset file"), PRESET_SCHEMA, where=path,
+                      error=PresetError)
+    preset = Preset(name=path.stem, path=path.resolve(), **values)
+    at = At(str(path), "command_range", PresetError)
     for key, (lo, hi) in preset.command_range.items():
         for v in (lo, hi):
             try:
-                preset.check_command(**{**{"dx": 0.0, "dy": 0.0, "dtheta": 0.0}, key: v})
+                preset.check_command(**{"dx": 0.0, "dy": 0.0, "dtheta": 0.0, key: v})
             except CommandError as exc:
-                raise PresetError(f"{path}: key 'command_range.{key}': {v} exceeds the preset's own step limits") from exc
+                raise at.key(key).fail(f"{v} exceeds the preset's own step limits") from exc
     return preset
 
 

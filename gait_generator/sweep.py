@@ -3,6 +3,9 @@
 Everything here is pure: the same arguments give the same commands, ids, seeds
 and file names, so a batch can be split over workers, interrupted and resumed.
 Commands are per step: ``dx`` and ``dy`` in metres, ``dtheta`` in radians.
+The default ranges of both random draws and grids are each preset's
+``command_range`` (:mod:`gait_generator.preset`, their one source); a robot
+spec's ``sweep`` section only sets the grid steps.
 """
 
 from __future__ import annotations
@@ -16,23 +19,14 @@ from typing import Any, overload
 
 import numpy as np
 
-from gait_generator.commands import (
-    COMMAND_LIMIT,
-    MAX_COMMANDS,
-    Command3,
-    CommandFileError,
-    iter_commands,
-    load_commands,
-    read_commands,
-)
-from gait_generator.errors import GaitGeneratorError
+from gait_generator.commands import COMMAND_LIMIT, MAX_COMMANDS, Command3, iter_commands, load_commands, read_commands
 from gait_generator.index import motion_filename
+from motions.errors import GaitGeneratorError
 
 __all__ = [
     "COMMAND_LIMIT",
     "MAX_COMMANDS",
     "Command3",
-    "CommandFileError",
     "Job",
     "JobList",
     "grid_axis",

@@ -19,6 +19,8 @@ import numpy as np
 from numpy.polynomial import polynomial as P
 from numpy.typing import NDArray
 
+from motions.planar import Planar
+
 __all__ = ["swing_profile", "swing_pose", "SwingState"]
 
 FloatArray = NDArray[np.float64]
@@ -81,19 +83,7 @@ class SwingState:
 
     def poses(self) -> FloatArray:
         """(n, 4, 4) sole poses (flat, yaw only)."""
-        return yaw_poses(self.pos, self.yaw)
-
-
-def yaw_poses(pos: FloatArray, yaw: FloatArray) -> FloatArray:
-    """(n, 4, 4) poses from positions (n, 3) and headings (n,)."""
-    out = np.zeros((len(yaw), 4, 4))
-    c, s = np.cos(yaw), np.sin(yaw)
-    out[:, 0, 0] = out[:, 1, 1] = c
-    out[:, 1, 0] = s
-    out[:, 0, 1] = -s
-    out[:, 2, 2] = out[:, 3, 3] = 1.0
-    out[:, :3, 3] = pos
-    return out
+        return Planar(self.pos[:, 0], self.pos[:, 1], self.yaw).pose(self.pos[:, 2])
 
 
 def swing_pose(start: FloatArray, end: FloatArray, tau: FloatArray, height: float, rise: float) -> FloatArray:

@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 from scipy.interpolate import CubicSpline
 
 from gait_generator.lipm import PiecewisePolynomial
-from gait_generator.swing import SwingState, yaw_poses
+from gait_generator.swing import SwingState
+from motions.planar import Planar
 from robots.soles import SolePolygons, hull_distance, polygon_distance
 
 __all__ = ["Foothold", "Phase", "Timeline", "FootTargets", "quintic", "bump"]
@@ -54,6 +55,16 @@ class Foothold:
     def yaw(self) -> float:
         """Heading of the foothold (rad)."""
         return float(np.arctan2(self.pose[1, 0], self.pose[0, 0]))
+
+    def placed(self, transform: FloatArray, frame_shift: int = 0) -> Foothold:
+        """This foothold moved into another world frame and shifted in time.
+
+        Args:
+            transform: 4x4 planar rigid transform from this foothold's world frame
+                to the new one (m); it multiplies the pose on the left.
+            frame_shift: Frames added to touchdown and lift-off.
+        """
+        return Foothold(self.side, transform @ self.pose, self.start + frame_shift, self.end + frame_shift)
 
 
 @dataclass(frozen=True)
@@ -170,7 +181,7 @@ class Timeline:
                         yaw[swing, side] = state.yaw
                         yaw_rate[swing, side], yaw_acc[swing, side] = state.yaw_rate, state.yaw_acc
         yaw = np.unwrap(yaw, axis=0) if n > 1 else yaw
-        poses = yaw_poses(pos.reshape(-1, 3), yaw.reshape(-1)).reshape(n, 2, 4, 4)
+        poses = Planar(pos[..., 0], pos[..., 1], yaw).pose(pos[..., 2])
         return FootTargets(poses, vel, acc, yaw, yaw_rate, yaw_acc, planted)
 
     def swing_progress(self, frame: float, side: int) -> float | None:

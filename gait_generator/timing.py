@@ -91,11 +91,13 @@ def snap_timing(preset: Preset, fps: float) -> StepTiming:
         fps: Output frame rate (Hz).
 
     Raises:
-        PresetError: The frame rate is outside :data:`FPS_RANGE`.
+        PresetError: The frame rate is not a number in :data:`FPS_RANGE` (the one check of
+            the generator's fps).
     """
     lo, hi = FPS_RANGE
-    if not lo <= fps <= hi:
+    if not (isinstance(fps, (int, float)) and lo <= fps <= hi):
         raise PresetError(f"fps = {fps} is outside the allowed range [{lo:g}, {hi:g}]")
+    fps = float(fps)
     substep = max(1, round(fps / 30.0))
     ss = max(2 * substep, round(preset.single_support_duration * fps / substep) * substep)
     ds = round(preset.double_support_ratio * ss / substep) * substep

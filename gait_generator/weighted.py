@@ -1,7 +1,8 @@
 """Five-joint legs: the whole-body frame solved as a weighted compromise, and its rates.
 
 A leg without ankle roll cannot keep its sole flat, the trunk level and the CoM
-on its plan all at once (see :meth:`PlacoSession.solve_weighted`). Each frame is
+on its plan all at once (see
+:meth:`~gait_generator.placo_adapter.WholeBodyIK.solve_weighted`). Each frame is
 the optimum of a weighted IK; its velocities and accelerations are central
 differences of optima solved ``DIFF_STEP`` s before and after (the optimum moves
 smoothly with the targets and is found to round-off by Newton's method).
@@ -13,8 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation, Slerp
 
+from gait_generator.dynamics import Multibody, Rates
 from gait_generator.lipm import CoMTrajectory
-from gait_generator.placo_adapter import IKState, PlacoSession, Rates
+from gait_generator.placo_adapter import IKState, WholeBodyIK
 from gait_generator.preset import Preset
 from gait_generator.timeline import Timeline
 
@@ -36,7 +38,7 @@ _FIRST_FRAME_ITERATIONS = 200
 
 
 def targets_at(timeline: Timeline, com_traj: CoMTrajectory, preset: Preset, frame: float) -> tuple:
-    """Targets at a (fractional) frame, in :meth:`PlacoSession.solve_weighted`'s order.
+    """Targets at a (fractional) frame, in :meth:`.WholeBodyIK.solve_weighted`'s order.
 
     Returns:
         Left and right sole poses (4x4, world), CoM (3,) (m), trunk orientation
@@ -70,26 +72,27 @@ def _blend(start: tuple, end: tuple, b: float) -> tuple:
     return pose(start[0], end[0]), pose(start[1], end[1]), (1 - b) * start[2] + b * end[2], trunk, *end[4:]
 
 
-def solve_frame(session: PlacoSession, timeline: Timeline, com_traj: CoMTrajectory, preset: Preset, k: int,
-                first: bool) -> tuple[IKState, Rates]:
+def solve_frame(ik: WholeBodyIK, body: Multibody, timeline: Timeline, com_traj: CoMTrajectory, preset: Preset,
+                k: int, first: bool) -> tuple[IKState, Rates]:
     """The weighted IK at frame ``k`` and its rates, differenced from solves ``DIFF_STEP`` s away.
 
-    ``first``: the session holds the standing pose; the targets are then walked in
-    from it in ``_HOMOTOPY_STEPS`` steps, so the knees stay on their bent branch.
+    ``ik`` holds the previous frame's pose, or with ``first`` the standing pose: the
+    targets are then walked in from it in ``_HOMOTOPY_STEPS`` steps, so the knees
+    stay on their bent branch. ``body`` (the same robot's) differences the solves.
     """
     targets = targets_at(timeline, com_traj, preset, k)
     if first:
-        start = session.pose_targets()
+        start = ik.pose_targets()
         for blend in np.linspace(0.0, 1.0, _HOMOTOPY_STEPS + 1)[1:-1]:
-            session.solve_weighted(*_blend(start, targets, blend), _WEIGHTED_ITERATIONS, 1e-6)
-    state = session.solve_weighted(*targets, _FIRST_FRAME_ITERATIONS if first else _WEIGHTED_ITERATIONS,
-                                   WEIGHTED_STEP_TOL)
-    now = session.configuration
+            ik.solve_weighted(*_blend(start, targets, blend), _WEIGHTED_ITERATIONS, 1e-6)
+    state = ik.solve_weighted(*targets, _FIRST_FRAME_ITERATIONS if first else _WEIGHTED_ITERATIONS,
+                              WEIGHTED_STEP_TOL)
+    now = ik.configuration
     h = DIFF_STEP
     neighbours = []
     for shift in (-h, h):
-        neighbours.append(session.solve_weighted(*targets_at(timeline, com_traj, preset, k + shift * timeline.fps),
-                                                 _WEIGHTED_ITERATIONS, WEIGHTED_STEP_TOL, reuse_hessian=True))
-        neighbours[-1] = session.configuration
-        session.configuration = now
-    return state, session.differenced_rates(neighbours[0], now, neighbours[1], h)
+        neighbours.append(ik.solve_weighted(*targets_at(timeline, com_traj, preset, k + shift * timeline.fps),
+                                            _WEIGHTED_ITERATIONS, WEIGHTED_STEP_TOL, reuse_hessian=True))
+        neighbours[-1] = ik.configuration
+        ik.configuration = now
+    return state, body.differenced_rates(neighbours[0], now, neighbours[1], h)

@@ -5,7 +5,7 @@ The CoM comes from the exact LIPM solution of the timeline's ZMP reference
 swinging legs carry angular momentum, which moves the real (whole-body) ZMP
 by centimetres. So the plan is solved as a fixed point: solve the IK at every
 frame, compute each frame's whole-body ZMP exactly (centroidal momentum rate of
-the IK's exact accelerations, :meth:`PlacoSession.rates`), call its difference
+the IK's exact accelerations, :meth:`gait_generator.dynamics.Multibody.task_rates`), call its difference
 from the point-mass ZMP ``e``, and re-plan the CoM for the ZMP ``p_ref - e``.
 When ``e`` stops changing, the whole-body ZMP equals ``p_ref`` at every frame.
 ``e`` is interpolated linearly between frames, so the CoM stays an exact LIPM
@@ -21,9 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait_generator import weighted
+from gait_generator.dynamics import multibody
 from gait_generator.errors import PlanningError
-from gait_generator.lipm import CoMTrajectory, Periodic, PiecewisePolynomial, Rest, solve_lipm
-from gait_generator.placo_adapter import PlacoSession
+from gait_generator.lipm import GRAVITY, CoMTrajectory, Periodic, PiecewisePolynomial, Rest, solve_lipm
+from gait_generator.placo_adapter import WholeBodyIK
 from gait_generator.preset import Preset
 from gait_generator.timeline import Timeline
 from motions.rotations import quat_make_continuous
@@ -42,7 +43,6 @@ ZMP_ITERATIONS = 8
 """Largest number of CoM corrections."""
 CONTACT_HEIGHT = 2e-4
 """A sole is in contact when it is at most this high above the floor (m)."""
-GRAVITY = 9.81
 _FIRST_FRAME_ITERATIONS = 200
 _FRAME_ITERATIONS = 30
 
@@ -128,12 +128,13 @@ def _correction(breaks: FloatArray, e: FloatArray) -> PiecewisePolynomial:
     return PiecewisePolynomial(breaks, coeffs)
 
 
-def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, boundary: Periodic | None,
+def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Periodic | None,
                frames: int, start_side: str) -> WalkFrames:
     """Solve the whole-body motion of ``timeline`` at frames ``0 .. frames - 1``.
 
     Args:
-        session: A reset, configured session (its state warm-starts the first frame).
+        ik: The robot's whole-body IK, reset to the standing pose of ``preset`` (its state warm-starts the
+            first frame).
         preset: The walk preset (CoM height, trunk pitch).
         timeline: Footholds and phases.
         boundary: :class:`~gait_generator.lipm.Periodic` for a gait cycle (then
@@ -146,6 +147,7 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
     Raises:
         PlanningError: IK fails, a knee flips, or the whole-body ZMP does not converge.
     """
+    body = multibody(ik.robot)
     fps = timeline.fps
     total = timeline.frames
     breaks = np.arange(total + 1) / fps
@@ -167,21 +169,21 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
     for iteration in range(ZMP_ITERATIONS + 1):
         com_traj = solve_lipm(zmp_ref + _correction(breaks, e), omega, bc)
         c, cd, cdd = com_traj(times), com_traj(times, 1), com_traj(times, 2)
-        session.move_base_to(first, start_side)
+        ik.move_base_to(first, start_side)
         states, rates = [], []
         for k in range(frames):
             com = np.array([c[k, 0], c[k, 1], preset.com_height])
             try:
-                if session.weighted:
-                    state, rate = weighted.solve_frame(session, timeline, com_traj, preset, k, k == 0)
+                if ik.weighted:
+                    state, rate = weighted.solve_frame(ik, body, timeline, com_traj, preset, k, k == 0)
                 else:
-                    state = session.solve(feet.poses[k, 0], feet.poses[k, 1], com, trunk_rot[k],
-                                          _FIRST_FRAME_ITERATIONS if k == 0 else _FRAME_ITERATIONS,
-                                          IK_POSITION_TOL, IK_ANGLE_TOL)
-                    rate = session.rates(feet_vel[k], feet_acc[k], np.r_[cd[k], 0.0], np.r_[cdd[k], 0.0],
-                                         trunk_vel[k], trunk_acc[k])
+                    state = ik.solve(feet.poses[k, 0], feet.poses[k, 1], com, trunk_rot[k],
+                                     _FIRST_FRAME_ITERATIONS if k == 0 else _FRAME_ITERATIONS,
+                                     IK_POSITION_TOL, IK_ANGLE_TOL)
+                    rate = body.task_rates(ik.configuration, feet_vel[k], feet_acc[k], np.r_[cd[k], 0.0],
+                                           np.r_[cdd[k], 0.0], trunk_vel[k], trunk_acc[k])
             except PlanningError as exc:
-                raise PlanningError(f"frame {k} of {frames}: {exc}; joints {session.joint_report()}") from exc
+                raise PlanningError(f"frame {k} of {frames}: {exc}; joints {ik.joint_report()}") from exc
             states.append(state)
             rates.append(rate)
         wb = np.array([r.zmp for r in rates])
@@ -198,7 +200,7 @@ def solve_walk(session: PlacoSession, preset: Preset, timeline: Timeline, bounda
             new[total] = boundary.rotation @ new[0]
         e = mixer.next(e, new)
     error, (states, rates), com_traj, plan_zmp = best
-    if session.weighted:
+    if ik.weighted:
         # Five-joint legs reach the planned CoM only as far as their trunk roll allows: the plan
         # becomes the whole-body ZMP of the motion they reach (checked against the soles later).
         plan_zmp = np.array([r.zmp for r in rates])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import MotionFormatError
+from motions.errors import MotionFormatError
 
 __all__ = [
     "as_array",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from gait_generator.errors import OutputError
+from motions.errors import OutputError
 
 __all__ = ["AtomicFile", "atomic_writer", "atomic_write_bytes", "atomic_write_text", "remove_stale_temps", "pid_alive",
            "STALE_AGE_S"]

@@ -21,18 +21,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from gait_generator.errors import OutputError
+from motions.errors import LockError
 
-__all__ = ["LockError", "exclusive_lock", "lock_path", "DEFAULT_TIMEOUT_S"]
+__all__ = ["exclusive_lock", "lock_path", "DEFAULT_TIMEOUT_S"]
 
 DEFAULT_TIMEOUT_S = 120.0
 """Longest wait for a lock (s) before :class:`LockError`; holders keep locks for milliseconds."""
 
 _POLL_S = 0.005
-
-
-class LockError(OutputError):
-    """A lock file cannot be created, or another process holds the lock too long."""
 
 
 def lock_path(path: str | os.PathLike[str]) -> Path:

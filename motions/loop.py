@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gait_generator.errors import MotionFormatError
 from motions import _checks
+from motions.errors import MotionFormatError
+from motions.planar import Planar
 from motions.rotations import quat_from_yaw, quat_multiply
 
 __all__ = ["Loop"]
@@ -31,8 +32,8 @@ FloatArray = NDArray[np.float64]
 
 
 def _rot_z(yaw: float) -> FloatArray:
-    c, s = np.cos(yaw), np.sin(yaw)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    """Rotation about z by ``yaw`` rad, (3, 3)."""
+    return Planar(0.0, 0.0, yaw).rotation3()
 
 
 def _as_vectors(name: str, value: ArrayLike) -> FloatArray:

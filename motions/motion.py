@@ -18,15 +18,20 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import MotionFormatError
 from motions import _checks
+from motions.atomic import atomic_write_bytes
+from motions.errors import MotionFormatError
 from motions.loop import Loop
+from motions.npz_write import npz_bytes
 from motions.safe_io import short
 
 __all__ = ["QUAT_ORDER", "Footsteps", "Command", "Achieved", "Motion"]
 
 QUAT_ORDER = "xyzw"
 """Order of the four quaternion components in every Motion array and file."""
+
+FORMAT_VERSION = 1
+"""Version of the motion file format that :func:`file_arrays` lays out (checked by :func:`motions.storage.load`)."""
 
 FPS_RANGE = (1.0, 10_000.0)
 """Allowed sample rates (frames/s); outside it a clip's times or derivatives are meaningless."""
@@ -284,9 +289,7 @@ class Motion:
 
         See :func:`motions.storage.save`.
         """
-        from motions.storage import save
-
-        return save(self, path)
+        return atomic_write_bytes(path, npz_bytes(file_arrays(self)))
 
 
 # (field, second axis size or "J", label used in messages) of each float array.
@@ -309,6 +312,57 @@ _ACC_FIELDS: tuple[tuple[str, int | str, str], ...] = (
 )
 ACCELERATION_FIELDS = tuple(name for name, _, _ in _ACC_FIELDS)
 """The optional acceleration arrays, present together or not at all."""
+
+ARRAY_FIELDS = (
+    "root_pos",
+    "root_quat",
+    "joint_pos",
+    "joint_vel",
+    "root_lin_vel",
+    "root_ang_vel",
+    "left_foot_pos",
+    "right_foot_pos",
+    "contacts",
+    "com_pos",
+    "zmp",
+)
+"""The per-frame arrays a motion file stores under their own names, in file order."""
+
+
+def file_arrays(motion: Motion) -> dict[str, Any]:
+    """The members of ``motion``'s file, in file order (the optional accelerations last).
+
+    The layout is ``docs/motion_format.md``; :func:`motions.npz_write.npz_bytes`
+    turns it into the file's bytes and :func:`motions.storage.load` reads it back.
+    """
+    steps, loop = motion.footsteps, motion.loop
+    arrays: dict[str, Any] = {
+        "format_version": np.int64(FORMAT_VERSION),
+        "quat_order": np.str_(QUAT_ORDER),
+        "fps": np.float64(motion.fps),
+        "joint_names": np.array(motion.joint_names, dtype=np.str_),
+        **{name: getattr(motion, name) for name in ARRAY_FIELDS},
+        "footsteps_side": steps.side,
+        "footsteps_pos": steps.pos,
+        "footsteps_yaw": steps.yaw,
+        "footsteps_t_start": steps.t_start,
+        "footsteps_t_end": steps.t_end,
+        "command_dx": np.float64(motion.command.dx),
+        "command_dy": np.float64(motion.command.dy),
+        "command_dtheta": np.float64(motion.command.dtheta),
+        "achieved_vx": np.float64(motion.achieved.vx),
+        "achieved_vy": np.float64(motion.achieved.vy),
+        "achieved_yaw_rate": np.float64(motion.achieved.yaw_rate),
+        "loop_looping": np.bool_(loop.looping),
+        "loop_cycle_frames": np.int64(loop.cycle_frames),
+        "loop_num_cycles": np.int64(loop.num_cycles),
+        "loop_cycle_offset_pos": loop.cycle_offset_pos,
+        "loop_cycle_offset_yaw": np.float64(loop.cycle_offset_yaw),
+        "meta": np.str_(json.dumps(motion.meta, sort_keys=True, allow_nan=False)),
+    }
+    if motion.has_accelerations:
+        arrays.update({name: getattr(motion, name) for name in ACCELERATION_FIELDS})
+    return arrays
 
 
 def _joint_names(value: object) -> tuple[str, ...]:

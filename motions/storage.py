@@ -4,38 +4,41 @@ Each Motion field is one ``.npy`` member of a zip archive, plus
 ``format_version``, ``quat_order`` and ``meta`` (a JSON string). Members are
 written in a fixed order, uncompressed (``ZIP_STORED``), with a fixed timestamp
 and attributes, so saving the same Motion twice gives byte-identical files on
-any machine. Files are written atomically and read with
+any machine (the members are :func:`motions.motion.file_arrays`, the archive
+bytes :func:`motions.npz_write.npz_bytes`). Files are written atomically and read with
 ``np.load(path, allow_pickle=False)`` only. The full specification is
 ``docs/motion_format.md``.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from gait_generator.errors import MotionFormatError
 from motions.atomic import atomic_write_bytes
+from motions.errors import MotionFormatError
 from motions.loop import Loop
+from motions.motion import (
+    ACCELERATION_FIELDS,
+    ARRAY_FIELDS,
+    FORMAT_VERSION,
+    QUAT_ORDER,
+    Achieved,
+    Command,
+    Footsteps,
+    Motion,
+    file_arrays,
+)
 from motions.npz_check import check_npz
+from motions.npz_write import npz_bytes
 from motions.safe_io import loads_json, short
-from motions.motion import ACCELERATION_FIELDS, QUAT_ORDER, Achieved, Command, Footsteps, Motion
 
 __all__ = ["FORMAT_VERSION", "save", "load"]
-
-FORMAT_VERSION = 1
-"""Version written to, and the only version accepted from, the ``format_version`` key."""
-
-# Every zip member gets this timestamp (the earliest a zip header can hold).
-_ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 
 # Errors np.load and NpzFile raise on missing, truncated or corrupt files
 # (zipfile raises NotImplementedError / RuntimeError for garbled header flags).
@@ -99,59 +102,6 @@ _KEYS: dict[str, tuple[tuple[Callable[[np.dtype], bool], str], int]] = {
 # Optional keys: written when the Motion has them, read when the file has them.
 _OPTIONAL_KEYS = {name: (_F64, 2) for name in ACCELERATION_FIELDS}
 
-_ARRAY_FIELDS = (
-    "root_pos",
-    "root_quat",
-    "joint_pos",
-    "joint_vel",
-    "root_lin_vel",
-    "root_ang_vel",
-    "left_foot_pos",
-    "right_foot_pos",
-    "contacts",
-    "com_pos",
-    "zmp",
-)
-
-
-def _to_arrays(motion: Motion) -> dict[str, np.ndarray]:
-    """Every key of the file, in ``_KEYS`` order."""
-    steps, loop = motion.footsteps, motion.loop
-    arrays: dict[str, Any] = {
-        "format_version": np.int64(FORMAT_VERSION),
-        "quat_order": np.str_(QUAT_ORDER),
-        "fps": np.float64(motion.fps),
-        "joint_names": np.array(motion.joint_names, dtype=np.str_),
-        **{name: getattr(motion, name) for name in _ARRAY_FIELDS},
-        "footsteps_side": steps.side,
-        "footsteps_pos": steps.pos,
-        "footsteps_yaw": steps.yaw,
-        "footsteps_t_start": steps.t_start,
-        "footsteps_t_end": steps.t_end,
-        "command_dx": np.float64(motion.command.dx),
-        "command_dy": np.float64(motion.command.dy),
-        "command_dtheta": np.float64(motion.command.dtheta),
-        "achieved_vx": np.float64(motion.achieved.vx),
-        "achieved_vy": np.float64(motion.achieved.vy),
-        "achieved_yaw_rate": np.float64(motion.achieved.yaw_rate),
-        "loop_looping": np.bool_(loop.looping),
-        "loop_cycle_frames": np.int64(loop.cycle_frames),
-        "loop_num_cycles": np.int64(loop.num_cycles),
-        "loop_cycle_offset_pos": loop.cycle_offset_pos,
-        "loop_cycle_offset_yaw": np.float64(loop.cycle_offset_yaw),
-        "meta": np.str_(json.dumps(motion.meta, sort_keys=True, allow_nan=False)),
-    }
-    if motion.has_accelerations:
-        arrays.update({name: getattr(motion, name) for name in ACCELERATION_FIELDS})
-    return {key: _little_endian(arrays[key]) for key in (*_KEYS, *_OPTIONAL_KEYS) if key in arrays}
-
-
-def _little_endian(value: Any) -> np.ndarray:
-    """A C-contiguous little-endian copy, so the bytes do not depend on the machine."""
-    arr = np.asarray(value)
-    return np.array(arr, dtype=arr.dtype.newbyteorder("<"), order="C")
-
-
 def to_bytes(motion: Motion) -> bytes:
     """The complete file contents for ``motion`` (deterministic).
 
@@ -161,17 +111,7 @@ def to_bytes(motion: Motion) -> bytes:
     Returns:
         The bytes of an uncompressed ``.npz`` archive, as :func:`save` writes them.
     """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for key, array in _to_arrays(motion).items():
-            member = io.BytesIO()
-            np.lib.format.write_array(member, array, allow_pickle=False)
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_STORED
-            info.create_system = 3  # Unix, whatever the writing platform
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
+    return npz_bytes(file_arrays(motion))
 
 
 def save(motion: Motion, path: str | os.PathLike[str]) -> Path:
@@ -262,7 +202,7 @@ def load(path: str | os.PathLike[str]) -> Motion:
         return Motion(
             fps=a["fps"],
             joint_names=tuple(str(name) for name in a["joint_names"]),
-            **{name: a[name] for name in _ARRAY_FIELDS},
+            **{name: a[name] for name in ARRAY_FIELDS},
             footsteps=Footsteps(
                 side=a["footsteps_side"],
                 pos=a["footsteps_pos"],

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from motions.loop import Loop
 from motions.motion import Achieved, Command, Footsteps, Motion
+from motions.planar import Planar
 from motions.rotations import quat_from_yaw, quat_multiply
 from motions.velocities import angular_rate, joint_rate, position_rate
 
@@ -42,12 +43,6 @@ def _heading_integral(yaw_rate: float, t: FloatArray) -> FloatArray:
     else:
         c = np.sin(yaw_rate * t) / yaw_rate
         s = (1.0 - np.cos(yaw_rate * t)) / yaw_rate
-    return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
-
-
-def _rot2(psi: FloatArray) -> FloatArray:
-    """Planar rotations by ``psi`` rad, shape (len(psi), 2, 2)."""
-    c, s = np.cos(psi), np.sin(psi)
     return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
 
 
@@ -119,7 +114,7 @@ def synthetic_walk(
         swing_phase = (in_cycle - swing_start) / half  # in (0, 1) while swinging
         swinging = (swing_phase > 0.0) & (swing_phase < 1.0)
         lift = np.where(swinging, foot_lift * np.sin(np.pi * swing_phase), 0.0)
-        offset = _rot2(heading) @ np.array([0.0, sign * 0.5 * foot_spacing])
+        offset = Planar(0.0, 0.0, heading).rotate([0.0, sign * 0.5 * foot_spacing])
         feet.append(np.column_stack([root_pos[:, :2] + offset, lift]))
         contacts.append(~swinging)
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from motions.derivatives import angular_velocity_world, finite_difference
 from motions.loop import Loop
 from motions.motion import Achieved
-from motions.rotations import angular_velocity_world, finite_difference, yaw_from_quat
+from motions.planar import Planar
+from motions.rotations import yaw_from_quat
 
 __all__ = ["position_rate", "vector_rate", "joint_rate", "angular_rate", "clip_velocities", "achieved_velocity"]
 
@@ -67,9 +69,8 @@ def achieved_velocity(root_quat: FloatArray, root_lin_vel: FloatArray, loop: Loo
     over the cycle time for looping clips, else the heading change over the span.
     """
     heading = np.unwrap(yaw_from_quat(root_quat))
-    c, s = np.cos(heading), np.sin(heading)
-    vx = float(np.mean(c * root_lin_vel[:, 0] + s * root_lin_vel[:, 1]))
-    vy = float(np.mean(-s * root_lin_vel[:, 0] + c * root_lin_vel[:, 1]))
+    local = Planar(0.0, 0.0, heading).rotate_inverse(root_lin_vel[:, :2])
+    vx, vy = float(np.mean(local[:, 0])), float(np.mean(local[:, 1]))
     if loop.looping:
         yaw_rate = loop.cycle_offset_yaw * fps / loop.cycle_frames
     else:

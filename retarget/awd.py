@@ -12,6 +12,9 @@ file says so in ``"Toe_frame": "world"``). The loader drops the last 120 frames
 and rounds the remaining span to whole seconds; looping clips are tiled with
 whole gait cycles until at least :data:`MIN_SPAN` seconds survive the trimming
 (:func:`min_frames`).
+
+Registered as the ``awd`` export format (:data:`FORMAT`): one ``.json`` per clip,
+no other files.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from gait_generator.errors import RetargetError
 from motions import Motion
 from motions.rotations import quat_canonical_w_positive
 from motions.velocities import position_rate
+from retarget.errors import RetargetError
+from retarget.formats import ClipFile, ExportFormat, ExportRun, register_format
 from retarget.mapping import JointMapping
 
-__all__ = ["LOADER_TRIM_FRAMES", "MIN_SPAN", "TOE_FRAME", "min_frames", "awd_clip", "dumps"]
+__all__ = ["FORMAT", "LOADER_TRIM_FRAMES", "MIN_SPAN", "TOE_FRAME", "awd_clip", "dumps", "min_frames"]
 
 LOADER_TRIM_FRAMES = 120
 """Frames the AWD loader drops from the end of every clip (``Frames[:-120]``)."""
@@ -165,3 +169,18 @@ def awd_clip(
 def dumps(doc: dict[str, Any]) -> bytes:
     """JSON text of a document (floats written with full precision, no NaN)."""
     return (json.dumps(doc, allow_nan=False) + "\n").encode()
+
+
+def _write_clip(motion: Motion, mapping: JointMapping, run: ExportRun, weight: float) -> ClipFile:
+    doc, note = awd_clip(motion, mapping, list(run.joint_order), weight, run.wrap)
+    return ClipFile(dumps(doc), len(doc["Frames"]), note)
+
+
+FORMAT = register_format(ExportFormat(
+    name="awd",
+    extension=".json",
+    summary="AWD / Open Duck JSON clips (frame layout in Frame_offset / Frame_size)",
+    frames="whole gait cycles, tiled to the loader's minimum length; non-looping clips as stored",
+    write_clip=_write_clip,
+))
+"""The ``awd`` export format."""

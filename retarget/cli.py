@@ -1,28 +1,33 @@
-"""``gait_retarget``: export generated motions for a training consumer (MimicKit, AWD, GMR)."""
+"""``gait_retarget``: export generated motions for a training consumer (MimicKit, AWD, GMR, mjlab)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
-from gait_generator.errors import GaitGeneratorError
-from retarget.export import FORMATS, LOOP_MODES, WEIGHTINGS, retarget
+from motions.errors import GaitGeneratorError
+from retarget.export import LOOP_MODES, WEIGHTINGS, Transfer, retarget
+from retarget.formats import FORMATS
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (robot names come from the registry, formats from :data:`FORMATS`)."""
+    """The argument parser (robot names and formats, with their help, come from their registries)."""
     from robots import list_robots
 
-    p = argparse.ArgumentParser(prog="gait_retarget", description=__doc__)
+    p = argparse.ArgumentParser(prog="gait_retarget", description=__doc__, epilog=_formats_epilog(),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="motion .npz, directory of motions, or index.json")
     p.add_argument("-o", "--output", required=True, help="output directory (replaced only on success)")
     p.add_argument("--robot", required=True,
                    help=f"target robot ({', '.join(list_robots())}) or a robot spec .yaml")
-    p.add_argument("--format", required=True, choices=FORMATS, help="consumer format")
-    p.add_argument("--fps", type=float, default=None, help="resample to this rate (frames/s); default: keep (mjlab: 50, its env step rate)")
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="consumer format (listed below)")
+    defaults = ", ".join(f"{f.name}: {f.default_fps:g}" for f in FORMATS.values() if f.default_fps is not None)
+    p.add_argument("--fps", type=float, default=None,
+                   help="resample to this rate (frames/s); default: keep" + (f" ({defaults})" if defaults else ""))
     p.add_argument("--loop", choices=LOOP_MODES, default="wrap",
                    help="wrap: looping clips loop where the consumer can do it exactly; clamp: play once")
     p.add_argument("--weights", choices=WEIGHTINGS, default="uniform",
@@ -37,6 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _formats_epilog() -> str:
+    """The ``--format`` choices, one paragraph each: name, clip extension, what it writes, which frames."""
+    lines = ["formats:"]
+    for f in FORMATS.values():
+        lines += textwrap.wrap(f"{f.name} (*{f.extension}): {f.summary}", 79, initial_indent="  ",
+                               subsequent_indent="      ", break_on_hyphens=False)
+        lines += textwrap.wrap(f"frames: {f.frames}", 79, initial_indent="      ", subsequent_indent="      ",
+                               break_on_hyphens=False)
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the exporter; returns the exit code (0 ok, 2 bad input, 130 interrupted: the output is unchanged)."""
     try:
@@ -47,10 +63,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    transfer: Transfer | None = None
+    if args.from_robot is not None:  # the IK (placo) is loaded only to move gaits between robots
+        from gait_generator.transfer import transfer_motion
+
+        transfer = transfer_motion
     try:
         manifest = retarget(args.input, args.output, robot=args.robot, format=args.format, fps=args.fps,
                             loop=args.loop, weights=args.weights, mapping=args.mapping, from_robot=args.from_robot,
-                            log=lambda line: print(line, file=sys.stderr), robots_dirs=args.robots_dir)
+                            log=lambda line: print(line, file=sys.stderr), robots_dirs=args.robots_dir,
+                            transfer=transfer)
     except (GaitGeneratorError, ValueError) as exc:
         print(f"gait_retarget: error: {exc}", file=sys.stderr)
         return 2

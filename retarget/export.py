@@ -1,13 +1,17 @@
 """One retarget run: read motions, map joints, resample, write one consumer format.
 
 Output is a directory ``out``: one file per motion (named after the source
-file), a format-specific extra (MimicKit: ``dataset.yaml`` and the ``char_file``
-``<robot>.xml``; mjlab: ``<robot>_mjlab.yaml`` with the body and joint names)
-and ``manifest.json`` (what was written, from which source, the loop choice and
+file), the format's sidecar files (MimicKit: ``dataset.yaml`` and the
+``char_file`` ``<robot>.xml``; mjlab: ``<robot>_mjlab.yaml`` with the body and
+joint names) and ``manifest.json`` (what was written, from which source, the loop choice and
 the weight). Everything is written into a temporary
 directory next to ``out`` which is swapped into place only when all of it
 succeeded: on any error ``out`` is left exactly as it was, and a killed run is
 cleaned up (or its previous output restored) by the next (:mod:`retarget.staging`).
+
+Everything that differs between formats (extension, default rate, frames,
+clip and sidecar writers) is the :class:`retarget.formats.ExportFormat` looked
+up by name in :data:`retarget.formats.FORMATS`.
 """
 
 from __future__ import annotations
@@ -19,33 +23,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from gait_generator.errors import GaitGeneratorError, RetargetError
 from motions import Motion, load
-from motions.storage import to_bytes
 from motions.atomic import atomic_write_bytes, atomic_write_text
-from retarget import awd, gmr, mimickit, mjlab
-from retarget.mapping import JointMapping, mimickit_dof_names, resolve_mapping
+from motions.errors import GaitGeneratorError
+from retarget.errors import RetargetError
+from retarget.formats import ExportRun, get_format
+from retarget.mapping import JointMapping, resolve_mapping
 from retarget.resample import resample
 from retarget.sources import collect_sources
 from retarget.staging import staged_output
 from robots import Robot
-from robots.resolve import UntrustedPathError, is_robot_name, load_user_robot, names_robot
-from robots.mjcf import mjcf_xml
+from robots.errors import UntrustedPathError
+from robots.resolve import is_robot_name, load_user_robot, names_robot
 
-__all__ = ["FORMATS", "LOOP_MODES", "WEIGHTINGS", "MANIFEST_NAME", "retarget", "motion_weights"]
+__all__ = ["LOOP_MODES", "MANIFEST_NAME", "WEIGHTINGS", "Transfer", "motion_weights", "retarget"]
 
-FORMATS = ("mimickit", "awd", "gmr", "mjlab", "motion")
-"""Output formats, the choices of ``--format`` (``motion``: this project's own ``.npz``)."""
 LOOP_MODES = ("wrap", "clamp")
 """``wrap``: looping clips loop in the consumer where it can do so exactly; ``clamp``: play once."""
 WEIGHTINGS = ("uniform", "balanced")
 """Clip weights: equal, or equal total weight per occupied command cell (both sum to 1)."""
 MANIFEST_NAME = "manifest.json"
-DEFAULT_FPS = {"mjlab": 50.0}
-"""Rate a format is resampled to when no ``fps`` is given: mjlab plays one frame per 50 Hz env step."""
-_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl", "mjlab": ".npz", "motion": ".npz"}
+Transfer = Callable[[Motion, Robot, Robot], tuple[Motion, dict[str, Any]]]
+"""Moves a motion from a source robot onto a target robot: ``(motion, source, target) -> (motion, metrics)``."""
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -90,6 +90,7 @@ def retarget(
     from_robot: str | Path | None = None,
     log: Callable[[str], None] | None = None,
     robots_dirs: Sequence[str | os.PathLike[str]] = (),
+    transfer: Transfer | None = None,
 ) -> dict[str, Any]:
     """Export motions for a training consumer.
 
@@ -99,9 +100,9 @@ def retarget(
         out: Output directory (created; replaced only if the run succeeds and
             it is empty or a previous retarget output).
         robot: Target robot name or spec file.
-        format: One of :data:`FORMATS`.
+        format: A registered format name, one of :data:`retarget.formats.FORMATS`.
         fps: Resample to this rate first (see :mod:`retarget.resample`); None keeps it,
-            except for formats with a :data:`DEFAULT_FPS` (mjlab: 50).
+            except for formats with a ``default_fps`` (mjlab: 50).
         loop: One of :data:`LOOP_MODES`.
         weights: One of :data:`WEIGHTINGS`.
         mapping: Mapping table (the user's); default
@@ -109,44 +110,50 @@ def retarget(
             the identity. The source robot is the motion's ``meta["robot"]``,
             used only as a plain name: a path there is refused, never followed.
         from_robot: If given, the motions are gaits of this robot and are first moved
-            onto ``robot`` by scaled keypoint IK (:func:`retarget.transfer.transfer_motion`);
-            each entry of the manifest then records its ``retarget_error``.
+            onto ``robot`` by ``transfer``; each entry of the manifest then records
+            its ``retarget_error``.
         log: Called with one line per written clip (and per clean-up of a killed run).
         robots_dirs: The user's robot spec folders, searched for ``robot`` and
             ``from_robot`` names after the registry.
+        transfer: Moves one motion from ``from_robot`` onto ``robot`` (required with
+            ``from_robot``): :func:`gait_generator.transfer.transfer_motion`, scaled keypoint
+            IK. It is passed in so that exporting never loads the IK.
 
     Returns:
         The manifest that was written to ``out/manifest.json``.
 
     Raises:
-        ValueError: Unknown format, loop mode or weighting (lists the choices).
+        ValueError: Unknown format, loop mode or weighting (lists the choices), or
+            ``from_robot`` without ``transfer``.
         RobotSpecError: Unknown robot.
         MotionFormatError: A motion is missing, truncated or corrupt (names the file).
         RetargetError: Unmapped joint, bad mapping table, unsupported MJCF joint,
             clip too short for AWD.
         OutputError: ``out`` cannot be written or is not ours to replace.
     """
-    _choice("format", format, FORMATS)
+    fmt = get_format(format)
     _choice("loop", loop, LOOP_MODES)
     _choice("weights", weights, WEIGHTINGS)
+    if from_robot is not None and transfer is None:
+        raise ValueError("from_robot: moving gaits onto another robot needs transfer="
+                         "gait_generator.transfer.transfer_motion (exporting has no IK of its own)")
     target = load_user_robot(robot, robots_dirs)
     files, excluded = collect_sources(source)
     motions = [load(f) for f in files]  # raises MotionFormatError naming the file before anything is written
     errors: list[dict[str, Any] | None] = [None] * len(motions)
     if from_robot is not None:
         motions, errors = _transfer_all(files, motions, load_user_robot(from_robot, robots_dirs), target,
-                                        from_robot)
-    fps = DEFAULT_FPS.get(format) if fps is None else fps
+                                        from_robot, transfer)
+    fps = fmt.default_fps if fps is None else fps
     if fps is not None:
         motions = [resample(m, fps) for m in motions]
     clip_weights = motion_weights(motions, target, weights)
-    wrap = loop == "wrap"
-    names = _output_names(files, _EXTENSION[format])
-    xml = mjcf_xml(target) if format == "mimickit" else ""
-    dof_names = mimickit_dof_names(xml) if format == "mimickit" else list(target.joint_names)
+    names = _output_names(files, fmt.extension)
+    out_path = Path(out).absolute()
+    run = ExportRun(format=fmt, robot=target, wrap=loop == "wrap", out=out_path)
+    joint_order = list(run.joint_order)  # raises RetargetError (e.g. joints MimicKit cannot use) before any output
     maps: dict[str | None, JointMapping] = {}
     entries: list[dict[str, Any]] = []
-    out_path = Path(out).absolute()
     with staged_output(out_path, is_ours=lambda folder: (folder / MANIFEST_NAME).is_file(), log=log) as stage:
         for file, motion, weight, name, error in zip(files, motions, clip_weights, names, errors):
             source_robot = motion.meta.get("robot")
@@ -160,49 +167,30 @@ def retarget(
                 maps[source_robot] = resolve_mapping(target, source_robot, mapping)
             table = maps[source_robot]
             try:
-                if format == "mimickit":
-                    clip, note = mimickit.mimickit_clip(motion, table, dof_names, wrap)
-                    data, frames = mimickit.dumps(clip), len(clip["frames"])
-                elif format == "awd":
-                    doc, note = awd.awd_clip(motion, table, dof_names, weight, wrap)
-                    data, frames = awd.dumps(doc), len(doc["Frames"])
-                elif format == "gmr":
-                    clip, note = gmr.gmr_clip(motion, table, target)
-                    data, frames = gmr.dumps(clip), len(clip["root_pos"])
-                elif format == "mjlab":
-                    arrays, note = mjlab.mjlab_clip(motion, table, target)
-                    data, frames = mjlab.dumps(arrays), len(arrays["joint_pos"])
-                else:
-                    data, frames, note = _motion_bytes(motion, table, target), motion.num_frames, "motion file"
+                clip = fmt.write_clip(motion, table, run, weight)
             except GaitGeneratorError as exc:
                 raise type(exc)(f"{file}: {exc}") from exc
-            atomic_write_bytes(stage / name, data)
+            atomic_write_bytes(stage / name, clip.data)
             entries.append({
                 "file": name,
                 "source": str(file.absolute()),
-                "frames": frames,
+                "frames": clip.frames,
                 "fps": motion.fps,
                 "weight": weight,
-                "note": note,
+                "note": clip.note,
                 "mapping": str(table.path) if table.path else "identity",
                 **({"retarget_error": error} if error is not None else {}),
             })
             if log:
-                log(f"{name}: {note}")
-        if format == "mimickit":
-            char = f"{target.name}.xml"
-            atomic_write_text(stage / char, mimickit.mimickit_char_xml(xml))
-            dataset = {"motions": [{"file": str(out_path / e["file"]), "weight": e["weight"]} for e in entries]}
-            atomic_write_text(stage / "dataset.yaml", yaml.safe_dump(dataset, sort_keys=False))
-        if format == "mjlab":
-            config = mjlab.sidecar(target, entries)
-            atomic_write_text(stage / mjlab.sidecar_name(target), yaml.safe_dump(config, sort_keys=False))
+                log(f"{name}: {clip.note}")
+        for sidecar, text in fmt.sidecars(run, entries).items():
+            atomic_write_text(stage / _sidecar_name(fmt.name, sidecar, names), text)
         manifest = {
-            "format": format,
+            "format": fmt.name,
             "robot": target.name,
             "loop": loop,
             "weights": weights,
-            "joint_order": dof_names,
+            "joint_order": joint_order,
             "motions": entries,
             "excluded": excluded,
         }
@@ -211,16 +199,15 @@ def retarget(
 
 
 def _transfer_all(files: list[Path], motions: list[Motion], source: Robot, target: Robot,
-                  source_arg: str | os.PathLike[str]) -> tuple[list[Motion], list[dict[str, Any] | None]]:
+                  source_arg: str | os.PathLike[str], transfer: Transfer
+                  ) -> tuple[list[Motion], list[dict[str, Any] | None]]:
     """Move every motion from ``source`` (the user's ``source_arg``) onto ``target``; errors name the file."""
-    from retarget.transfer import transfer_motion
-
     out, errors = [], []
     for file, motion in zip(files, motions):
         if motion.meta.get("robot") is not None and not names_robot(str(motion.meta["robot"]), source, source_arg):
             raise RetargetError(f"{file}: motion is for robot '{motion.meta.get('robot')}', not '{source.name}'")
         try:
-            moved, _ = transfer_motion(motion, source, target)
+            moved, _ = transfer(motion, source, target)
         except GaitGeneratorError as exc:
             raise type(exc)(f"{file}: {exc}") from exc
         out.append(moved)
@@ -228,15 +215,11 @@ def _transfer_all(files: list[Path], motions: list[Motion], source: Robot, targe
     return out, errors
 
 
-def _motion_bytes(motion: Motion, table: JointMapping, target: Robot) -> bytes:
-    """The motion in this project's format, its joints mapped onto the target's."""
-    import dataclasses
-
-    joints, joint_vel = table.apply(motion, list(target.joint_names))
-    mapped = dataclasses.replace(motion, joint_names=target.joint_names, joint_pos=joints, joint_vel=joint_vel,
-                                 joint_acc=None, root_lin_acc=None, root_ang_acc=None,
-                                 meta={**motion.meta, "robot": target.name})
-    return to_bytes(mapped)
+def _sidecar_name(format: str, name: str, taken: list[str]) -> str:
+    """``name`` if it is a plain file name that no clip and not the manifest has; else RetargetError."""
+    if name in ("", ".", "..", MANIFEST_NAME) or name in taken or Path(name).name != name:
+        raise RetargetError(f"format {format!r}: sidecar {name!r} is not a file name of its own in the output")
+    return name
 
 
 def _output_names(files: list[Path], extension: str) -> list[str]:

@@ -6,6 +6,9 @@
 bodies without the world body; ``local_body_pos`` is each body's position with
 the root placed at the origin with identity orientation (forward kinematics
 of the joint angles alone), m. Arrays are float64.
+
+Registered as the ``gmr`` export format (:data:`FORMAT`): one ``.pkl`` per clip,
+no other files.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import mujoco
 import numpy as np
 
 from motions import Motion
+from retarget.formats import ClipFile, ExportFormat, ExportRun, register_format
 from retarget.mapping import JointMapping
 from robots import Robot
 from robots.mjcf import from_qpos, model, to_qpos
 
-__all__ = ["gmr_clip", "dumps"]
+__all__ = ["FORMAT", "dumps", "gmr_clip"]
 
 
 def gmr_clip(motion: Motion, mapping: JointMapping, robot: Robot) -> tuple[dict[str, Any], str]:
@@ -53,3 +57,18 @@ def gmr_clip(motion: Motion, mapping: JointMapping, robot: Robot) -> tuple[dict[
 def dumps(clip: dict[str, Any]) -> bytes:
     """Pickle a GMR dict (protocol 4; numpy arrays and lists)."""
     return pickle.dumps(clip, protocol=4)
+
+
+def _write_clip(motion: Motion, mapping: JointMapping, run: ExportRun, weight: float) -> ClipFile:
+    clip, note = gmr_clip(motion, mapping, run.robot)
+    return ClipFile(dumps(clip), len(clip["root_pos"]), note)
+
+
+FORMAT = register_format(ExportFormat(
+    name="gmr",
+    extension=".pkl",
+    summary="GMR (general motion retargeting) pickles with local body positions",
+    frames="the clip's T frames as stored (no closing frame)",
+    write_clip=_write_clip,
+))
+"""The ``gmr`` export format."""

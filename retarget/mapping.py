@@ -23,22 +23,32 @@ other exporters use :attr:`robots.Robot.joint_names` (MuJoCo ``qpos`` order).
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import RetargetError
 from motions import Motion
+from motions.config import (
+    At,
+    Choice,
+    Field,
+    Number,
+    Section,
+    Table,
+    Text,
+    validate,
+)
 from motions.safe_io import load_yaml, short
+from retarget.errors import RetargetError
 from robots import Robot
 from robots.resolve import is_robot_name
 
-__all__ = ["JointSource", "JointMapping", "load_mapping", "resolve_mapping", "mimickit_dof_names"]
+__all__ = ["MAPPING_SCHEMA", "JointMapping", "JointSource", "load_mapping", "mimickit_dof_names", "resolve_mapping"]
 
 FloatArray = NDArray[np.float64]
 
@@ -125,10 +135,30 @@ class JointMapping:
         return pos, vel
 
 
-def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RetargetError(f"{where}: {short(value)}, expected a finite number")
-    return float(value)
+class _Entry(Field):
+    """One ``joints`` entry: a source joint name, or ``{source, sign, offset}``; read as a :class:`JointSource`."""
+
+    def describe(self) -> str:
+        return "a source joint name or {source: NAME, sign: 1 or -1, offset: RAD}"
+
+    def read(self, value: Any, at: At) -> JointSource:
+        if isinstance(value, str):
+            value = {"source": value}
+        if not isinstance(value, dict):
+            raise self.wrong(value, at)
+        entry = _ENTRY.read(value, at)
+        return JointSource(entry["source"], float(entry["sign"]), entry["offset"])
+
+
+_ENTRY = Section({"source": Text(), "sign": Choice((1, -1), default=1), "offset": Number(unit="rad", default=0.0)})
+
+MAPPING_SCHEMA = Section({
+    "source": Text(default=None),
+    "target": Text(default=None),
+    "joints": Table(_Entry(), "target joint", default={}),
+    "defaults": Table(Number(unit="rad"), "target joint", default={}),
+})
+"""The mapping table format (see the module docstring)."""
 
 
 def load_mapping(path: str | Path, target: Robot | None = None) -> JointMapping:
@@ -143,30 +173,10 @@ def load_mapping(path: str | Path, target: Robot | None = None) -> JointMapping:
             both ``joints`` and ``defaults``, or a name the target lacks.
     """
     path = Path(path)
-    doc = load_yaml(path, error=RetargetError, what="mapping table")
-    if not isinstance(doc, dict):
-        raise RetargetError(f"{path}: expected a mapping with keys 'joints' and 'defaults'")
-    unknown = sorted(str(k) for k in set(doc) - {"source", "target", "joints", "defaults"})
-    if unknown:
-        raise RetargetError(f"{path}: unknown key(s) {short(unknown, 200)}, expected source, target, joints, defaults")
-    for key in ("joints", "defaults"):
-        if not isinstance(doc.get(key) or {}, dict):
-            raise RetargetError(f"{path}: key '{key}': {short(doc[key])}, expected a mapping of joint names")
-    joints: dict[str, JointSource] = {}
-    for name, entry in (doc.get("joints") or {}).items():
-        where = f"{path}: joints.{short(name, 60)}"
-        if isinstance(entry, str):
-            entry = {"source": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
-            raise RetargetError(f"{where}: {short(entry)}, expected {{source: NAME, sign: +-1, offset: RAD}}")
-        extra = sorted(str(k) for k in set(entry) - {"source", "sign", "offset"})
-        if extra:
-            raise RetargetError(f"{where}: unknown key(s) {short(extra)}, expected source, sign, offset")
-        sign = _number(entry.get("sign", 1), f"{where}.sign")
-        if sign not in (1.0, -1.0):
-            raise RetargetError(f"{where}.sign: {sign}, expected 1 or -1")
-        joints[str(name)] = JointSource(entry["source"], sign, _number(entry.get("offset", 0.0), f"{where}.offset"))
-    defaults = {str(k): _number(v, f"{path}: defaults.{short(k, 60)}") for k, v in (doc.get("defaults") or {}).items()}
+    doc = validate(load_yaml(path, error=RetargetError, what="mapping table"), MAPPING_SCHEMA, where=path,
+                   error=RetargetError)
+    joints: dict[str, JointSource] = doc["joints"]
+    defaults: dict[str, float] = doc["defaults"]
     both = sorted(set(joints) & set(defaults))
     if both:
         raise RetargetError(f"{path}: joint(s) {short(both, 200)} are in both 'joints' and 'defaults'")

@@ -14,6 +14,10 @@ with a closing frame (frame 0 moved by the whole-clip loop offset) as its last
 frame, so ``T_out = T + 1`` and the MimicKit length equals the loop period
 ``T / fps``. A clip whose loop turns (non-zero yaw offset) would jump in heading
 at every wrap, so it is written as CLAMP instead (still with the closing frame).
+
+Registered as the ``mimickit`` export format (:data:`FORMAT`): one ``.pkl`` per
+clip, plus ``dataset.yaml`` (the clips with absolute paths and weights) and
+``<robot>.xml`` (the ``char_file``).
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import numpy as np
+import yaml
 
 from motions import Motion
 from motions.rotations import quat_canonical_w_positive, quat_to_expmap
-from retarget.mapping import JointMapping
+from retarget.formats import ClipFile, ExportFormat, ExportRun, register_format
+from retarget.mapping import JointMapping, mimickit_dof_names
 
-__all__ = ["CLAMP", "WRAP", "TURN_TOLERANCE", "mimickit_clip", "mimickit_char_xml", "dumps"]
+__all__ = ["CLAMP", "FORMAT", "TURN_TOLERANCE", "WRAP", "dumps", "mimickit_char_xml", "mimickit_clip"]
 
 CLAMP = 0
 """MimicKit ``LoopMode.CLAMP``."""
@@ -93,3 +99,33 @@ def mimickit_char_xml(mjcf_text: str) -> str:
         if joint.get("type", "hinge") == "hinge" and joint.get("axis") is None:
             joint.set("axis", "0 0 1")
     return ET.tostring(root, encoding="unicode")
+
+
+def _write_clip(motion: Motion, mapping: JointMapping, run: ExportRun, weight: float) -> ClipFile:
+    clip, note = mimickit_clip(motion, mapping, list(run.joint_order), run.wrap)
+    return ClipFile(dumps(clip), len(clip["frames"]), note)
+
+
+def _dof_order(run: ExportRun) -> list[str]:
+    return mimickit_dof_names(run.mjcf_xml)
+
+
+def _sidecars(run: ExportRun, entries: list[dict[str, Any]]) -> dict[str, str]:
+    """``<robot>.xml`` (the ``char_file``) and ``dataset.yaml`` (absolute clip paths in the final folder, weights)."""
+    dataset = {"motions": [{"file": str(run.out / e["file"]), "weight": e["weight"]} for e in entries]}
+    return {
+        f"{run.robot.name}.xml": mimickit_char_xml(run.mjcf_xml),
+        "dataset.yaml": yaml.safe_dump(dataset, sort_keys=False),
+    }
+
+
+FORMAT = register_format(ExportFormat(
+    name="mimickit",
+    extension=".pkl",
+    summary="MimicKit clip pickles, dataset.yaml and the <robot>.xml char_file",
+    frames="T frames plus a closing frame for looping clips; WRAP unless the loop turns or --loop clamp",
+    write_clip=_write_clip,
+    sidecars=_sidecars,
+    joint_order=_dof_order,
+))
+"""The ``mimickit`` export format."""

@@ -27,6 +27,10 @@ the stored rate, as mjlab's own CSV converter does (it differences its
 interpolated root and joint trajectories too). Quaternion signs are made
 continuous per body along time before the xyzw -> wxyz reorder, which happens
 here and only here for body orientations, because mjlab is scalar first.
+
+Registered as the ``mjlab`` export format (:data:`FORMAT`): one ``.npz`` per clip
+and the :func:`sidecar` ``<robot>_mjlab.yaml``; clips are resampled to
+:data:`DEFAULT_FPS` unless a rate is given.
 """
 
 from __future__ import annotations
@@ -36,16 +40,24 @@ from typing import Any
 
 import mujoco
 import numpy as np
+import yaml
 from numpy.typing import NDArray
 
 from motions import Motion
 from motions.rotations import quat_make_continuous, wxyz_to_xyzw, xyzw_to_wxyz
 from motions.velocities import angular_rate, position_rate
+from retarget.formats import ClipFile, ExportFormat, ExportRun, register_format
 from retarget.mapping import JointMapping
 from robots import Robot
 from robots.mjcf import model, to_qpos
 
-__all__ = ["DTYPES", "KEYS", "body_names", "dumps", "foot_bodies", "mjlab_clip", "sidecar", "sidecar_name"]
+__all__ = [
+    "DEFAULT_FPS", "DTYPES", "FORMAT", "KEYS", "body_names", "dumps", "foot_bodies", "mjlab_clip", "sidecar",
+    "sidecar_name",
+]
+
+DEFAULT_FPS = 50.0
+"""Export rate when none is given (frames/s): mjlab plays one frame per env step, 50 Hz in its G1 task."""
 
 KEYS = ("fps", "joint_pos", "joint_vel", "body_pos_w", "body_quat_w", "body_lin_vel_w", "body_ang_vel_w")
 """Keys of an mjlab motion file, in the order they are written."""
@@ -178,3 +190,24 @@ def sidecar(robot: Robot, entries: list[dict[str, Any]]) -> dict[str, Any]:
         "quat_order": "wxyz",
         "clips": [{"file": e["file"], "fps": float(e["fps"]), "frames": int(e["frames"])} for e in entries],
     }
+
+
+def _write_clip(motion: Motion, mapping: JointMapping, run: ExportRun, weight: float) -> ClipFile:
+    arrays, note = mjlab_clip(motion, mapping, run.robot)
+    return ClipFile(dumps(arrays), len(arrays["joint_pos"]), note)
+
+
+def _sidecars(run: ExportRun, entries: list[dict[str, Any]]) -> dict[str, str]:
+    return {sidecar_name(run.robot): yaml.safe_dump(sidecar(run.robot, entries), sort_keys=False)}
+
+
+FORMAT = register_format(ExportFormat(
+    name="mjlab",
+    extension=".npz",
+    summary="mjlab motion-tracking .npz clips (world-frame body states) and <robot>_mjlab.yaml",
+    frames="the clip's T frames at the env step rate (no closing frame; mjlab does not wrap)",
+    write_clip=_write_clip,
+    sidecars=_sidecars,
+    default_fps=DEFAULT_FPS,
+))
+"""The ``mjlab`` export format."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gait_generator.errors import MotionFormatError
+from motions.errors import MotionFormatError
 from motions.index import INDEX_NAME, read_index
 
 __all__ = ["collect_sources"]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gait_generator.errors import GaitGeneratorError, OutputError
+from motions.errors import GaitGeneratorError, OutputError
 from motions.locking import exclusive_lock
 
 __all__ = ["staged_output", "recover"]

@@ -2,7 +2,7 @@
 
 from robots.registry import BUILTIN_ROBOTS, list_robots, load_robot, spec_path
 from robots.robot import FRAME_NAMES, Robot
-from robots.spec import ActuatorGroup, CollisionSettings, FootSpec, RobotSpec, SweepRanges, load_spec
+from robots.spec import ActuatorGroup, CollisionSettings, FootSpec, RobotSpec, SweepSteps, load_spec
 
 __all__ = [
     "ActuatorGroup",
@@ -12,7 +12,7 @@ __all__ = [
     "FootSpec",
     "Robot",
     "RobotSpec",
-    "SweepRanges",
+    "SweepSteps",
     "list_robots",
     "load_robot",
     "load_spec",

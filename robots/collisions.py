@@ -34,7 +34,8 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError
+from robots.qpos import stack_qpos
 from robots.robot import Robot
 
 __all__ = ["REST_CONTACT_TOLERANCE", "ExcludedPair", "apply", "rest_overlaps", "rest_qpos"]
@@ -89,14 +90,12 @@ def rest_qpos(model: mujoco.MjModel, robot: Robot) -> NDArray[np.float64]:
         robot: The robot.
 
     Returns:
-        (nq,) MuJoCo qpos (layout in :mod:`robots.mjcf`).
+        (nq,) MuJoCo qpos (layout in :mod:`robots.qpos`).
     """
-    from robots import mjcf  # mjcf builds its models with this module
-
     posture = {**robot.posture(), **robot.spec.initial_posture}
     joints = [[posture.get(name, 0.0) for name in robot.joint_names]]
     data = mujoco.MjData(model)
-    data.qpos[:] = mjcf.to_qpos(model, [[0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0, 1.0]], joints)[0]  # upright, xyzw
+    data.qpos[:] = stack_qpos(model, [[0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0, 1.0]], joints)[0]  # upright, xyzw
     mujoco.mj_kinematics(model, data)
     data.qpos[2] = -min(data.site("left_foot").xpos[2], data.site("right_foot").xpos[2])
     return data.qpos.copy()

@@ -36,10 +36,11 @@ import io
 import os
 from pathlib import Path
 
-from gait_generator.errors import OutputError, RobotSpecError
 from motions.atomic import atomic_write_text
+from motions.errors import OutputError
+from robots.errors import MeshError
 
-__all__ = ["CONVERTER_VERSION", "MUJOCO_FORMATS", "MeshError", "MeshWarning", "cache_dir", "mujoco_mesh"]
+__all__ = ["CONVERTER_VERSION", "MUJOCO_FORMATS", "MeshWarning", "cache_dir", "mujoco_mesh"]
 
 MUJOCO_FORMATS = frozenset({".stl", ".obj", ".msh"})
 """Mesh file suffixes MuJoCo reads itself (compared in lower case)."""
@@ -48,10 +49,6 @@ CONVERTER_VERSION = 1
 """Version of the conversion below; part of the cache key, bump it when the output changes."""
 
 _OBJ_DIGITS = 8  # decimals of the OBJ coordinates: 1e-8 m
-
-
-class MeshError(RobotSpecError):
-    """A mesh file cannot be converted into a format MuJoCo reads; the message names the file."""
 
 
 class MeshWarning(UserWarning):

@@ -26,8 +26,8 @@ Layout of ``qpos`` (``nq = 7 + len(robot.joint_names)``)::
     [x, y, z,  qw, qx, qy, qz,  joint_0 ... joint_{J-1}]
 
 MuJoCo stores quaternions scalar first (wxyz); the rest of the project uses
-xyzw. :func:`to_qpos` and :func:`from_qpos` are the only places where the two
-orders meet.
+xyzw. :func:`to_qpos` and :func:`from_qpos` (through :mod:`robots.qpos`) are the
+only places where the two orders meet.
 
 Contacts: the floor has ``margin = 0`` and ``gap = FLOOR_CONTACT_GAP`` (5 mm).
 With MuJoCo 4 a positive gap lists a contact in ``data.contact`` as soon as the
@@ -68,10 +68,11 @@ import mujoco
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gait_generator.errors import MotionFormatError, RobotSpecError
 from robots import collisions, repairs
 from robots.collisions import ExcludedPair
-from robots.meshes import MeshError, MeshWarning, mujoco_mesh
+from robots.errors import MeshError, RobotSpecError
+from robots.meshes import MeshWarning, mujoco_mesh
+from robots.qpos import split_qpos, stack_qpos
 from robots.robot import FRAME_NAMES, Robot
 
 __all__ = [
@@ -330,23 +331,8 @@ def mjcf_xml(robot: Robot) -> str:
     return spec.to_xml()
 
 
-def _joint_qpos_addresses(m: mujoco.MjModel) -> NDArray[np.int64]:
-    """qpos addresses of the moving joints, in model order (the free joint must be joint 0)."""
-    if m.njnt == 0 or m.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE or m.jnt_qposadr[0] != 0:
-        raise MotionFormatError("MuJoCo model has no free joint at qpos[0:7]; build it with robots.mjcf.model")
-    return np.asarray(m.jnt_qposadr[1:], dtype=np.int64)
-
-
 def _as_model(model_or_robot: mujoco.MjModel | Robot) -> mujoco.MjModel:
     return model(model_or_robot) if isinstance(model_or_robot, Robot) else model_or_robot
-
-
-def _array(value: ArrayLike, name: str, width: int, frames: int | None) -> NDArray[np.float64]:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != width or (frames is not None and arr.shape[0] != frames):
-        expected = f"({frames if frames is not None else 'T'}, {width})"
-        raise MotionFormatError(f"{name}: expected shape {expected}, got {arr.shape}")
-    return arr
 
 
 def to_qpos(
@@ -370,18 +356,7 @@ def to_qpos(
     Raises:
         MotionFormatError: An array has the wrong shape (the message gives it).
     """
-    m = _as_model(model_or_robot)
-    addresses = _joint_qpos_addresses(m)
-    pos = _array(root_pos, "root_pos", 3, None)
-    frames = pos.shape[0]
-    quat = _array(root_quat_xyzw, "root_quat_xyzw", 4, frames)
-    joints = _array(joint_pos, "joint_pos", len(addresses), frames)
-    qpos = np.zeros((frames, m.nq))
-    qpos[:, 0:3] = pos
-    qpos[:, 3] = quat[:, 3]
-    qpos[:, 4:7] = quat[:, 0:3]
-    qpos[:, addresses] = joints
-    return qpos
+    return stack_qpos(_as_model(model_or_robot), root_pos, root_quat_xyzw, joint_pos)
 
 
 def from_qpos(
@@ -400,10 +375,4 @@ def from_qpos(
     Raises:
         MotionFormatError: ``qpos`` has the wrong shape.
     """
-    m = _as_model(model_or_robot)
-    addresses = _joint_qpos_addresses(m)
-    q = _array(qpos, "qpos", m.nq, None)
-    quat = np.empty((q.shape[0], 4))
-    quat[:, 0:3] = q[:, 4:7]
-    quat[:, 3] = q[:, 3]
-    return q[:, 0:3].copy(), quat, q[:, addresses].copy()
+    return split_qpos(_as_model(model_or_robot), qpos)

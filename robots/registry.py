@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError
 from robots.robot import Robot, validate_robot
 from robots.spec import load_spec
 

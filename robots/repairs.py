@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 
 import mujoco
 
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError
 
 __all__ = ["BOUND_INERTIA", "BOUND_MASS", "compile_repaired", "repairs_of", "visual_collisions"]
 

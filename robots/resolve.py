@@ -21,18 +21,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError, UntrustedPathError
 from robots.registry import BUILTIN_ROBOTS, list_robots, load_robot
 from robots.robot import Robot
 
-__all__ = ["UntrustedPathError", "is_robot_name", "find_in_dirs", "load_user_robot", "robot_named_in_file",
+__all__ = ["is_robot_name", "find_in_dirs", "load_user_robot", "robot_named_in_file",
            "names_robot"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-
-
-class UntrustedPathError(RobotSpecError):
-    """A file names its robot (or a table) by a path, which is never followed."""
 
 
 def is_robot_name(text: str) -> bool:

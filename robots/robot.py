@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError
 from robots.spec import RobotSpec
 from robots.urdf import UrdfInfo, inject_frames, parse_urdf, read_urdf, resolve_mesh
 

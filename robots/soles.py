@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import ConvexHull, QhullError
 
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError
 from robots.robot import Robot
 
 __all__ = ["SolePolygons", "sole_polygons", "polygon_distance", "polygon_distances", "hull_distance",

@@ -17,18 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gait_generator.errors import RobotSpecError
+from motions.config import At, Choice, Field, ListOf, Names, Number, Raw, Section, Table, Text, Vector, validate
 from motions.safe_io import load_yaml, short
+from robots.errors import RobotSpecError
 from robots.patterns import check_pattern, full_match
 
 __all__ = [
     "COLLISION_GEOMETRIES",
     "SELF_COLLISION_MODES",
+    "SPEC_SCHEMA",
     "ActuatorGroup",
     "CollisionSettings",
     "FootSpec",
     "RobotSpec",
-    "SweepRanges",
+    "SweepSteps",
     "load_spec",
     "resolve_path",
 ]
@@ -68,12 +70,17 @@ class ActuatorGroup:
 
 
 @dataclass(frozen=True)
-class SweepRanges:
-    """Default command ranges and grid steps for sweeps (per step: m, m, rad)."""
+class SweepSteps:
+    """Grid spacing of ``--sweep`` (spec section ``sweep``).
 
-    dx: tuple[float, float]
-    dy: tuple[float, float]
-    dtheta: tuple[float, float]
+    The grid's default ranges are each preset's ``command_range`` (the one source
+    of default command ranges); the spec only chooses how finely they are cut.
+
+    Attributes:
+        xy_step: Wanted spacing of ``dx`` and ``dy`` (m per step).
+        theta_step: Wanted spacing of ``dtheta`` (rad per step).
+    """
+
     xy_step: float
     theta_step: float
 
@@ -131,7 +138,7 @@ class RobotSpec:
         initial_posture: Bent-knee posture (rad) the initial IK starts from.
         actuators: MuJoCo actuator groups, first match wins.
         presets: Preset name -> resolved YAML path.
-        sweep: Default sweep ranges.
+        sweep: Grid spacing of ``--sweep`` (its ranges are the presets' ``command_range``).
         mujoco_timestep: Physics step for MuJoCo replay (s).
         collisions: Self-collision settings of the MuJoCo model.
     """
@@ -152,7 +159,7 @@ class RobotSpec:
     initial_posture: dict[str, float]
     actuators: tuple[ActuatorGroup, ...]
     presets: dict[str, Path]
-    sweep: SweepRanges
+    sweep: SweepSteps
     mujoco_timestep: float = 0.002
     collisions: CollisionSettings = CollisionSettings()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -220,155 +227,124 @@ def resolve_path(value: str, base: Path, spec_path: Path, key: str) -> Path:
     return path.resolve()
 
 
-def _finite(value: Any) -> bool:
-    """True for an int or float (not a bool) that is finite."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+class _Pattern(Text):
+    """A joint-name pattern (:mod:`robots.patterns`): a regular expression that cannot backtrack catastrophically."""
+
+    def read(self, value: Any, at: At) -> str:
+        pattern = super().read(value, at)
+        try:
+            check_pattern(pattern)
+        except ValueError as exc:  # invalid, or could backtrack catastrophically
+            raise at.fail(f"{short(pattern)}: {exc}") from None
+        return pattern
 
 
-class _Reader:
-    """Reads typed fields from the spec mapping and names the field in errors."""
+class _LinkPair(Field):
+    """``[link, link]``: two different URDF link names (checked against the URDF later)."""
 
-    def __init__(self, data: dict[str, Any], path: Path) -> None:
-        self.data = data
-        self.path = path
+    def describe(self) -> str:
+        return "[link, link] with two different link names"
 
-    def fail(self, key: str, message: str) -> RobotSpecError:
-        return RobotSpecError(f"{self.path}: field '{key}': {message}")
+    def read(self, value: Any, at: At) -> tuple[str, str]:
+        if (not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) and v for v in value)
+                or value[0] == value[1]):
+            raise self.wrong(value, at)
+        return (value[0], value[1])
 
-    def get(self, key: str, default: Any = ...) -> Any:
-        node: Any = self.data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                if default is ...:
-                    raise self.fail(key, "missing")
-                return default
-            node = node[part]
-        return node
 
-    def string(self, key: str) -> str:
-        value = self.get(key)
+class _Presets(Field):
+    """``presets``: a folder of ``*.yaml`` presets, or a mapping preset name -> file (see :func:`resolve_path`)."""
+
+    def describe(self) -> str:
+        return "a folder of *.yaml presets or a mapping name -> file"
+
+    def read(self, value: Any, at: At) -> str | dict[str, str]:
+        if isinstance(value, dict):
+            return Table(Text(), "preset name").read(value, at)
         if not isinstance(value, str) or not value:
-            raise self.fail(key, f"expected a non-empty string, got {short(value)}")
+            raise self.wrong(value, at)
         return value
-
-    def number(self, key: str, lo: float, hi: float, default: Any = ...) -> float:
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(key, f"expected a number in [{lo}, {hi}], got {short(value)}")
-        if not lo <= value <= hi:
-            raise self.fail(key, f"{value} is outside the allowed range [{lo}, {hi}]")
-        return float(value)
-
-    def vec3(self, key: str, default: Any = ...) -> tuple[float, float, float]:
-        value = self.get(key, default)
-        if (
-            not isinstance(value, (list, tuple))
-            or len(value) != 3
-            or not all(_finite(v) for v in value)
-        ):
-            raise self.fail(key, f"expected a list of 3 numbers (m, finite), got {short(value)}")
-        return (float(value[0]), float(value[1]), float(value[2]))
-
-    def pair(self, key: str) -> tuple[float, float]:
-        value = self.get(key)
-        if (
-            not isinstance(value, (list, tuple))
-            or len(value) != 2
-            or not all(_finite(v) for v in value)
-            or value[0] > value[1]
-        ):
-            raise self.fail(key, f"expected [min, max] with min <= max, got {short(value)}")
-        return (float(value[0]), float(value[1]))
-
-    def angles(self, key: str) -> dict[str, float]:
-        value = self.get(key, {})
-        if value is None:
-            return {}
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and _finite(v) for k, v in value.items()
-        ):
-            raise self.fail(key, f"expected a mapping joint name -> angle (rad, finite), got {short(value)}")
-        return {k: float(v) for k, v in value.items()}
-
-    def names(self, key: str) -> tuple[str, ...]:
-        value = self.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, f"expected a non-empty list of joint names, got {short(value)}")
-        if len(set(value)) != len(value):
-            raise self.fail(key, "joint names are repeated")
-        return tuple(value)
 
 
 MAX_ACTUATOR_GROUPS = 32
 """Most ``actuators`` groups; each joint is matched against them in order (see :mod:`robots.patterns`)."""
 
-_KNOWN_KEYS = {
-    "name", "urdf", "trunk", "feet", "driven_joints", "default_posture", "knees",
-    "initial_posture", "actuators", "presets", "sweep", "mujoco", "description", "collisions",
-}
+_FOOT = Section({"link": Text(), "sole_offset": Vector(3, "m")})
+_ANGLES = Table(Number(unit="rad"), "joint name", default={})
+_SWEEP_RANGES = ("the default --sweep ranges are each preset's command_range (presets/<robot>/*.yaml); "
+                 "remove the key")
+
+SPEC_SCHEMA = Section({
+    "name": Text(),
+    "description": Raw(default=None),
+    "urdf": Text(),
+    "trunk": Section({"link": Text(), "offset": Vector(3, "m", default=(0.0, 0.0, 0.0))}),
+    "feet": Section({"left": _FOOT, "right": _FOOT, "length": Number(0.01, 1.0, "m"), "width": Number(0.01, 1.0, "m")}),
+    "driven_joints": Names("joint names"),
+    "default_posture": _ANGLES,
+    "knees": Section({"left": Text(), "right": Text(), "bend_sign": Raw(default=None)}),
+    "initial_posture": _ANGLES,
+    "actuators": ListOf(Section({
+        "joints": _Pattern(),
+        "kp": Number(0.0, 1e5, "N m/rad"),
+        "kv": Number(0.0, 1e4, "N m s/rad"),
+        "effort": Number(1e-3, 1e4, "N m"),
+        "armature": Number(0.0, 10.0, "kg m^2", default=0.0),
+    }), 1, MAX_ACTUATOR_GROUPS, "groups {joints, kp, kv, effort}"),
+    "presets": _Presets(),
+    "sweep": Section({"xy_step": Number(1e-4, 1.0, "m"), "theta_step": Number(1e-3, math.pi, "rad")},
+                     retired={"dx": _SWEEP_RANGES, "dy": _SWEEP_RANGES, "dtheta": _SWEEP_RANGES}),
+    "mujoco": Section({"timestep": Number(1e-4, 0.02, "s", default=0.002)}, default={}),
+    "collisions": Section({
+        "self": Choice(SELF_COLLISION_MODES, default="auto"),
+        "exclude": ListOf(_LinkPair(), what="[link, link] pairs", default=[]),
+        "geometry": Choice(COLLISION_GEOMETRIES, default="collision"),
+    }, default={}),
+})
+"""The robot spec format (documented in ``docs/robots.md``); messages say ``field '<path>'``."""
 
 
-_NESTED_KEYS = {
-    "trunk": {"link", "offset"},
-    "feet": {"left", "right", "length", "width"},
-    "feet.left": {"link", "sole_offset"},
-    "feet.right": {"link", "sole_offset"},
-    "knees": {"left", "right", "bend_sign"},
-    "sweep": {"dx", "dy", "dtheta", "xy_step", "theta_step"},
-    "mujoco": {"timestep"},
-    "collisions": {"self", "exclude", "geometry"},
-}
-"""Allowed keys of the nested mappings (a typo must not silently fall back to a default)."""
-
-_OPTIONAL_SECTIONS = {"mujoco", "collisions"}
+_SIGN = Choice((1, -1))
 
 
-def _collisions(r: _Reader) -> CollisionSettings:
-    """The optional ``collisions`` section; link names are checked against the URDF later."""
-    mode = r.get("collisions.self", "auto")
-    if mode not in SELF_COLLISION_MODES:
-        raise r.fail("collisions.self", f"expected one of {list(SELF_COLLISION_MODES)}, got {short(mode)}")
-    pairs = r.get("collisions.exclude", None) or []
-    if not isinstance(pairs, list):
-        raise r.fail("collisions.exclude", f"expected a list of [link, link] pairs, got {short(pairs)}")
-    for i, pair in enumerate(pairs):
-        if (not isinstance(pair, list) or len(pair) != 2
-                or not all(isinstance(v, str) and v for v in pair) or pair[0] == pair[1]):
-            raise r.fail(f"collisions.exclude[{i}]", f"expected [link, link] with two different link names, "
-                                                     f"got {short(pair)}")
-    geometry = r.get("collisions.geometry", "collision")
-    if geometry not in COLLISION_GEOMETRIES:
-        raise r.fail("collisions.geometry", f"expected one of {list(COLLISION_GEOMETRIES)}, got {short(geometry)}")
-    return CollisionSettings(mode=mode, exclude=tuple((a, b) for a, b in pairs), geometry=geometry)
-
-
-def _knee_signs(r: _Reader, knees: tuple[str, str]) -> tuple[int, int]:
+def _knee_signs(at: At, bend: Any, knees: tuple[str, str], posture: dict[str, float]) -> tuple[int, int]:
     """``knees.bend_sign``: 1 or -1 for both knees, a mapping ``{left: s, right: s}``, or absent.
 
     Absent, each knee's sign is the sign of its angle in ``initial_posture`` (a bent knee).
     """
-    bend = r.get("knees.bend_sign", None)
+    at = at.key("knees.bend_sign")
     if bend is None:
-        posture = r.angles("initial_posture")
         signs = []
         for side, knee in zip(("left", "right"), knees):
             angle = posture.get(knee, 0.0)
             if angle == 0.0:
-                raise r.fail("knees.bend_sign", f"missing, and initial_posture.{knee} does not bend the {side} knee "
-                                                "to show its sign; give 1, -1 or {left: 1, right: -1}")
+                raise at.fail(f"missing, and initial_posture.{knee} does not bend the {side} knee "
+                              "to show its sign; give 1, -1 or {left: 1, right: -1}")
             signs.append(1 if angle > 0 else -1)
         return (signs[0], signs[1])
     if isinstance(bend, dict):
         if set(bend) != {"left", "right"}:
-            raise r.fail("knees.bend_sign", f"expected a mapping with keys left and right, got "
-                                            f"{short(sorted(map(str, bend)))}")
+            raise at.fail(f"expected a mapping with keys left and right, got {short(sorted(map(str, bend)))}")
         values = (bend["left"], bend["right"])
     else:
         values = (bend, bend)
-    for v in values:
-        if isinstance(v, bool) or v not in (1, -1):
-            raise r.fail("knees.bend_sign", f"expected 1 or -1 (or {{left: 1, right: -1}}), got {short(bend)}")
-    return (int(values[0]), int(values[1]))
+    try:
+        left, right = (_SIGN.read(v, at) for v in values)
+    except RobotSpecError:
+        raise at.fail(f"expected 1 or -1 (or {{left: 1, right: -1}}), got {short(bend)}") from None
+    return (int(left), int(right))
+
+
+def _presets(at: At, node: str | dict[str, str], base: Path, path: Path) -> dict[str, Path]:
+    """Preset name -> resolved file, from a folder of ``*.yaml`` or a mapping name -> file."""
+    if isinstance(node, str):
+        folder = resolve_path(node, base, path, "presets")
+        presets = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+    else:
+        presets = {k: resolve_path(v, base, path, f"presets.{k}") for k, v in node.items()}
+    if not presets:
+        raise at.key("presets").fail("expected a folder of *.yaml presets or a mapping name -> file, found none")
+    return presets
 
 
 def load_spec(path: str | Path) -> RobotSpec:
@@ -391,98 +367,32 @@ def load_spec(path: str | Path) -> RobotSpec:
     if not path.is_file():
         raise RobotSpecError(f"{path}: robot spec file not found")
     data = load_yaml(path, error=RobotSpecError, what="robot spec file")
-    if not isinstance(data, dict):
-        raise RobotSpecError(f"{path}: expected a mapping at the top level")
-    unknown = sorted(str(k) for k in set(data) - _KNOWN_KEYS)
-    if unknown:
-        raise RobotSpecError(f"{path}: unknown field(s) {short(unknown, 200)}; allowed: {sorted(_KNOWN_KEYS)}")
-    r = _Reader(data, path)
-    for key, allowed in _NESTED_KEYS.items():
-        node = r.get(key, None)
-        if node is None and key in _OPTIONAL_SECTIONS:
-            continue
-        if node is None:
-            raise r.fail(key, "missing")
-        if not isinstance(node, dict):
-            raise r.fail(key, f"expected a mapping with keys {sorted(allowed)}, got {short(node)}")
-        extra = sorted(str(k) for k in set(node) - allowed)
-        if extra:
-            raise r.fail(key, f"unknown field(s) {short(extra, 200)}; allowed: {sorted(allowed)}")
+    v = validate(data, SPEC_SCHEMA, where=path, error=RobotSpecError, label="field")
+    at = At(str(path), "", RobotSpecError, "field")
     base = path.parent
-    name = r.string("name")
-    urdf = resolve_path(r.string("urdf"), base, path, "urdf")
-
-    feet = {}
-    for side in ("left", "right"):
-        feet[side] = FootSpec(link=r.string(f"feet.{side}.link"), sole_offset=r.vec3(f"feet.{side}.sole_offset"))
-
-    knees = (r.string("knees.left"), r.string("knees.right"))
-    knee_signs = _knee_signs(r, knees)
-
-    groups = r.get("actuators")
-    if not isinstance(groups, list) or not groups or len(groups) > MAX_ACTUATOR_GROUPS:
-        raise r.fail("actuators", f"expected a list of 1 to {MAX_ACTUATOR_GROUPS} {{joints, kp, kv, effort}}")
-    actuators = []
-    for i, g in enumerate(groups):
-        key = f"actuators[{i}]"
-        if not isinstance(g, dict) or set(g) - {"joints", "kp", "kv", "effort", "armature"}:
-            raise r.fail(key, f"expected keys joints, kp, kv, effort[, armature], got {short(g)}")
-        sub = _Reader(g, path)
-        try:
-            pattern = sub.string("joints")
-            check_pattern(pattern)
-            actuators.append(
-                ActuatorGroup(
-                    pattern=pattern,
-                    kp=sub.number("kp", 0.0, 1e5),
-                    kv=sub.number("kv", 0.0, 1e4),
-                    effort=sub.number("effort", 1e-3, 1e4),
-                    armature=sub.number("armature", 0.0, 10.0, default=0.0),
-                )
-            )
-        except RobotSpecError as exc:
-            raise r.fail(key, str(exc).split(": ", 1)[1]) from exc
-        except ValueError as exc:  # check_pattern: invalid, or could backtrack catastrophically
-            raise r.fail(f"{key}.joints", f"{short(pattern)}: {exc}") from None
-
-    presets_node = r.get("presets")
-    presets: dict[str, Path] = {}
-    if isinstance(presets_node, str):
-        folder = resolve_path(presets_node, base, path, "presets")
-        presets = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
-    elif isinstance(presets_node, dict):
-        for k, v in presets_node.items():
-            if not isinstance(v, str) or not v:
-                raise r.fail(f"presets.{short(k, 40)}", f"expected a file name, got {short(v)}")
-            presets[str(k)] = resolve_path(v, base, path, f"presets.{k}")
-    if not presets:
-        raise r.fail("presets", "expected a folder of *.yaml presets or a mapping name -> file, found none")
-
-    sweep = SweepRanges(
-        dx=r.pair("sweep.dx"),
-        dy=r.pair("sweep.dy"),
-        dtheta=r.pair("sweep.dtheta"),
-        xy_step=r.number("sweep.xy_step", 1e-4, 1.0),
-        theta_step=r.number("sweep.theta_step", 1e-3, math.pi),
-    )
+    feet = {side: FootSpec(link=v["feet"][side]["link"], sole_offset=v["feet"][side]["sole_offset"])
+            for side in ("left", "right")}
+    knees = (v["knees"]["left"], v["knees"]["right"])
     return RobotSpec(
-        name=name,
+        name=v["name"],
         path=path.resolve(),
-        urdf=urdf,
-        trunk_link=r.string("trunk.link"),
-        trunk_offset=r.vec3("trunk.offset", default=[0.0, 0.0, 0.0]),
+        urdf=resolve_path(v["urdf"], base, path, "urdf"),
+        trunk_link=v["trunk"]["link"],
+        trunk_offset=v["trunk"]["offset"],
         left_foot=feet["left"],
         right_foot=feet["right"],
-        foot_length=r.number("feet.length", 0.01, 1.0),
-        foot_width=r.number("feet.width", 0.01, 1.0),
-        driven_joints=r.names("driven_joints"),
-        default_posture=r.angles("default_posture"),
+        foot_length=v["feet"]["length"],
+        foot_width=v["feet"]["width"],
+        driven_joints=v["driven_joints"],
+        default_posture=v["default_posture"],
         knees=knees,
-        knee_signs=knee_signs,
-        initial_posture=r.angles("initial_posture"),
-        actuators=tuple(actuators),
-        presets=presets,
-        sweep=sweep,
-        mujoco_timestep=r.number("mujoco.timestep", 1e-4, 0.02, default=0.002),
-        collisions=_collisions(r),
+        knee_signs=_knee_signs(at, v["knees"]["bend_sign"], knees, v["initial_posture"]),
+        initial_posture=v["initial_posture"],
+        actuators=tuple(ActuatorGroup(g["joints"], g["kp"], g["kv"], g["effort"], g["armature"])
+                        for g in v["actuators"]),
+        presets=_presets(at, v["presets"], base, path),
+        sweep=SweepSteps(**v["sweep"]),
+        mujoco_timestep=v["mujoco"]["timestep"],
+        collisions=CollisionSettings(mode=v["collisions"]["self"], exclude=tuple(v["collisions"]["exclude"]),
+                                     geometry=v["collisions"]["geometry"]),
     )

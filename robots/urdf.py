@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from gait_generator.errors import RobotSpecError
 from motions.safe_io import read_text, short
+from robots.errors import RobotSpecError
 
 __all__ = ["MAX_URDF_BYTES", "MAX_XML_DEPTH", "UrdfJoint", "UrdfInfo", "read_urdf", "parse_urdf", "inject_frames",
            "resolve_mesh"]

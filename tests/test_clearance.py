@@ -1,4 +1,4 @@
-"""Held arms turned clear of the walking legs (``robots/propose/clearance.py``).
+"""Held arms turned clear of the walking legs (``gait_generator/propose/clearance.py``).
 
 The robot is mini_biped with two arms the test adds: a cylinder hanging from a
 shoulder-roll joint on each side of the trunk, 3 mm from the thigh in the
@@ -19,9 +19,9 @@ import gait_generator
 import robots
 import validate
 from gait_generator.preset import load_preset
-from robots.propose import propose
-from robots.propose.analysis import analysis_of
-from robots.propose.clearance import clear_held
+from gait_generator.propose import propose
+from gait_generator.propose.analysis import analysis_of
+from gait_generator.propose.clearance import clear_held
 from tests.synthetic import user_robot
 from validate.robot_cli import main
 

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import robots
-from gait_generator.errors import RobotSpecError
 from robots import mjcf
 from robots.collisions import REST_CONTACT_TOLERANCE, rest_overlaps, rest_qpos
+from robots.errors import RobotSpecError
 from tests.synthetic import SHIN_BOX, overlapping_shins, set_collision_box, user_robot
 from validate.stand import stand
 from validate.trace import robot_model

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait_generator.cycle import anchor, planar_offset, standing_start, steady_cycle
-from gait_generator.placo_adapter import session
+from gait_generator.cycle import anchor, standing_start, steady_cycle
+from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import resolve_preset
 from gait_generator.timing import snap_timing
+from motions.planar import Planar
 from robots import load_robot
 
 
@@ -17,16 +18,15 @@ def setup():
     robot = load_robot("mini_biped")
     preset = resolve_preset(robot.spec.presets, "medium", robot.name)
     timing = snap_timing(preset, 60)
-    s = session(robot)
-    s.configure(preset)
-    s.reset(0)
-    return s, preset, timing
+    ik = wholebody_ik(robot)
+    ik.reset(preset, 0)
+    return (FootstepPlanner(robot, preset), ik.feet_frames()), preset, timing
 
 
 @pytest.mark.parametrize("cmd", [(0.04, 0.0, 0.0), (0.0, 0.02, 0.0), (0.03, -0.01, 0.25), (0.0, 0.0, -0.3)])
 def test_steady_cycle_maps_onto_the_next_by_its_offset(setup, cmd):
     s, preset, timing = setup
-    cycle = steady_cycle(s, preset, timing, *cmd)
+    cycle = steady_cycle(*s, preset, timing, *cmd)
     tl, g = cycle.timeline, cycle.offset
     n = timing.cycle_frames
     assert tl.frames == n and [p.start for p in tl.phases][0] == 0 and tl.phases[-1].end == n
@@ -38,15 +38,14 @@ def test_steady_cycle_maps_onto_the_next_by_its_offset(setup, cmd):
                 np.testing.assert_allclose(b.pose, g @ a.pose, atol=1e-12)
     # The ZMP reference repeats under the offset: p(T) = R p(0) + o.
     zmp, _ = tl.zmp_reference()
-    pos, yaw = planar_offset(g)
-    r = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
-    np.testing.assert_allclose(zmp(n / 60)[0], r @ zmp(0.0)[0] + pos[:2], atol=1e-12)
-    assert yaw == pytest.approx(2 * cmd[2])  # one cycle is two steps
+    offset = Planar.from_matrix(g)
+    np.testing.assert_allclose(zmp(n / 60)[0], offset.apply(zmp(0.0)[0]), atol=1e-12)
+    assert offset.yaw == pytest.approx(2 * cmd[2])  # one cycle is two steps
 
 
 def test_zmp_sits_on_the_stance_anchor_whenever_a_foot_is_in_the_air(setup):
     s, preset, timing = setup
-    tl = steady_cycle(s, preset, timing, 0.04, 0.01, 0.1).timeline
+    tl = steady_cycle(*s, preset, timing, 0.04, 0.01, 0.1).timeline
     frames = np.arange(tl.frames + 1)
     feet = tl.feet(frames)
     zmp, _ = tl.zmp_reference()
@@ -60,7 +59,7 @@ def test_zmp_sits_on_the_stance_anchor_whenever_a_foot_is_in_the_air(setup):
 
 def test_walk_from_standing_starts_and_ends_on_both_feet(setup):
     s, preset, timing = setup
-    tl = standing_start(s, preset, timing, 0.03, 0.0, 0.1, 120)
+    tl = standing_start(*s, preset, timing, 0.03, 0.0, 0.1, 120)
     assert tl.phases[0].support == "both" and tl.phases[0].bump
     assert tl.phases[-1].support == "both" and tl.phases[-1].bump
     assert tl.frames >= 120 + timing.fps  # about a second of walking past the clip before the stop

@@ -16,7 +16,8 @@ from validate.cli import main as validate_main
 
 ROOT = Path(__file__).parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-RUNS = 10
+RUNS = 4
+"""Concurrent batch + gait_validate runs: two with each ordering (validation shorter, then longer, than the batch)."""
 
 
 def cli(module: str, *args: str) -> subprocess.Popen:
@@ -65,7 +66,7 @@ def test_generate_validate_generate_keeps_every_grade(clips, tmp_path, capsys):
 
 
 def test_a_batch_and_gait_validate_running_together_lose_no_record(clips, tmp_path):
-    """10 runs: a batch adds 3 clips while gait_validate grades the 4 listed ones; nothing is lost."""
+    """Four runs: a batch adds 3 clips while gait_validate grades the 4 listed ones; nothing is lost."""
     original = set(grades(clips))
     for run in range(RUNS):
         folder = tmp_path / f"run{run}"

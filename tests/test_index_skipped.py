@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from motions.index import (
-    IndexFormatError,
-    MotionEntry,
-    SkippedWriter,
-    iter_skipped,
-    read_index,
-    read_skipped,
-    record_motions,
-)
+from motions.errors import IndexFormatError
+from motions.index import MotionEntry, SkippedWriter, iter_skipped, read_index, read_skipped, record_motions
 from motions.motion import Command
 
 

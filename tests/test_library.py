@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gait_generator import generate
-from gait_generator.errors import MotionFormatError
 from gait_generator.index import motion_filename
 from motions import Motion, MotionLibrary
+from motions.errors import LibraryError, MotionFormatError
 from motions.index import MotionEntry, SkippedWriter, record_motions
-from motions.library import LibraryError, Reference
+from motions.library import Reference
 from motions.rotations import matrix_from_quat
 
 DX = (-0.02, 0.0, 0.02, 0.04)
@@ -148,7 +148,7 @@ def test_dataset_yaml_weights_and_relative_paths(folder, tmp_path):
         ({"motions": [{"file": "clip.pkl", "weight": 1.0}]}, "pickle"),
         ({"motions": [{"file": "a.npz", "weight": -1.0}]}, "weight"),
         ({"motions": [{"weight": 1.0}]}, "file"),
-        ({"clips": []}, "'motions' list"),
+        ({"clips": []}, r"missing key\(s\) \['motions'\]"),
     ],
 )
 def test_bad_dataset_yaml(tmp_path, doc, match):

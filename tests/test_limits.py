@@ -1,4 +1,4 @@
-"""Proposed presets within the joints' ranges and velocity limits (``robots/propose/stride.py``, ``limits.py``).
+"""Proposed presets within the joints' ranges and velocity limits (``gait_generator/propose/stride.py``, ``limits.py``).
 
 The stride model (the legs solved along a steady walk) is checked against the
 generator itself on the built-in mini_biped, then a mini_biped whose hip pitch,
@@ -20,9 +20,9 @@ import gait_generator
 import robots
 import validate
 from gait_generator.preset import load_preset
-from robots.propose.analysis import analysis_of
-from robots.propose.rules import RANGE_MARGIN
-from robots.propose.stride import StrideModel, WalkShape
+from gait_generator.propose.analysis import analysis_of
+from gait_generator.propose.rules import RANGE_MARGIN
+from gait_generator.propose.stride import StrideModel, WalkShape
 from tests.synthetic import user_robot
 from validate.robot_cli import main
 

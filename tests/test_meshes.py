@@ -29,10 +29,10 @@ from trimesh.transformations import rotation_matrix, translation_matrix
 
 import gait_generator
 import robots
-from gait_generator.errors import RobotSpecError
 from retarget.cli import main as retarget_main
 from robots import mjcf
-from robots.meshes import MeshError, MeshWarning, mujoco_mesh
+from robots.errors import MeshError, RobotSpecError
+from robots.meshes import MeshWarning, mujoco_mesh
 from robots.soles import sole_polygons
 from validate import validate_motion
 from viz.cli import main as preview_main

@@ -20,6 +20,7 @@ import pytest
 import gait_generator
 import robots
 import validate
+from gait_generator.transfer import transfer_motion
 from motions import load
 from retarget import FORMATS, retarget
 from robots.mjcf import model
@@ -111,6 +112,6 @@ def test_a_mini_biped_gait_transfers_onto_the_mirrored_robot(mirrored, tmp_path)
     source = tmp_path / "mini.npz"
     gait_generator.generate(robot="mini_biped", preset="medium", dx=0.03, length=2.0).save(source)
     manifest = retarget(source, tmp_path / "out", robot=str(mirrored["spec"]), format="motion",
-                        from_robot="mini_biped")
+                        from_robot="mini_biped", transfer=transfer_motion)
     out = load(tmp_path / "out" / manifest["motions"][0]["file"])
     assert np.all(out.joint("left_knee") > 0) and np.all(out.joint("right_knee") < 0)

@@ -19,8 +19,9 @@ from hypothesis.extra.numpy import arrays
 from scipy.spatial.transform import Rotation
 
 import robots
-from gait_generator.errors import MotionFormatError, RobotSpecError
+from motions.errors import MotionFormatError
 from robots import mjcf
+from robots.errors import RobotSpecError
 from robots.mini_biped import description
 
 ROBOTS = robots.list_robots()

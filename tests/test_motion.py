@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gait_generator.errors import MotionFormatError
 from motions import Achieved, Command, Footsteps, Loop, Motion
-from motions.rotations import angular_velocity_world, finite_difference
+from motions.derivatives import angular_velocity_world, finite_difference
+from motions.errors import MotionFormatError
 from motions.synthetic import synthetic_walk
 
 
@@ -130,9 +130,13 @@ def test_validation_names_field_shape_and_expectation(motion: Motion, change, me
 
 
 def test_quaternion_tolerance_is_1e_6(motion: Motion) -> None:
-    quat = np.array(motion.root_quat)
-    quat[0] *= 1.0 + 5e-7
-    dataclasses.replace(motion, root_quat=quat)  # within tolerance: accepted as given
+    within, beyond = np.array(motion.root_quat), np.array(motion.root_quat)
+    within[0] *= 1.0 + 5e-7
+    beyond[0] *= 1.0 + 2e-6
+    accepted = dataclasses.replace(motion, root_quat=within)
+    np.testing.assert_array_equal(accepted.root_quat, within)  # accepted as given: not renormalised
+    with pytest.raises(MotionFormatError, match=r"row 0 has norm 1.000002.* within 1e-06"):
+        dataclasses.replace(motion, root_quat=beyond)
 
 
 def test_non_looping_motion_and_empty_parts(motion: Motion) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gait_generator.errors import OutputError
 from motions import atomic
 from motions.atomic import atomic_write_bytes, atomic_write_text
+from motions.errors import OutputError
 
 
 def test_writes_and_replaces(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from motions.atomic import atomic_write_text
+from motions.errors import IndexFormatError, LockError
 from motions.index import (
     INDEX_VERSION,
     MAX_INDEX_BYTES,
-    IndexFormatError,
     MotionEntry,
     Validation,
     iter_skipped,
@@ -24,7 +24,7 @@ from motions.index import (
     record_motions,
     record_validation,
 )
-from motions.locking import LockError, exclusive_lock, lock_path
+from motions.locking import exclusive_lock, lock_path
 from motions.motion import Command
 
 ROOT = Path(__file__).parents[1]

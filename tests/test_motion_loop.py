@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gait_generator.errors import MotionFormatError
 from motions import Loop, Motion
+from motions.errors import MotionFormatError
 from motions.rotations import quat_from_yaw, quat_multiply, yaw_from_quat
 from motions.synthetic import synthetic_walk
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gait_generator.errors import MotionFormatError, OutputError
 from motions import FORMAT_VERSION, Loop, Motion, load
+from motions.errors import MotionFormatError, OutputError
 from motions.storage import save, to_bytes
 from motions.synthetic import synthetic_walk
 
@@ -199,3 +199,17 @@ def test_to_bytes_is_a_valid_archive(motion: Motion) -> None:
     with zipfile.ZipFile(io.BytesIO(to_bytes(motion))) as archive:
         assert archive.testzip() is None
         assert {name.removesuffix(".npy") for name in archive.namelist()} == DOCUMENTED_KEYS
+
+
+
+def test_members_are_written_in_the_order_the_reader_lists_them(motion: Motion, tmp_path: Path) -> None:
+    from motions import storage
+
+    t, j = motion.joint_pos.shape
+    accelerated = dataclasses.replace(motion, joint_acc=np.zeros((t, j)), root_lin_acc=np.zeros((t, 3)),
+                                      root_ang_acc=np.ones((t, 3)))
+    for clip, optional in ((motion, []), (accelerated, list(storage._OPTIONAL_KEYS))):
+        with zipfile.ZipFile(io.BytesIO(to_bytes(clip))) as archive:
+            assert archive.namelist() == [f"{key}.npy" for key in (*storage._KEYS, *optional)]
+    path = save(accelerated, tmp_path / "accelerated.npz")
+    assert to_bytes(load(path)) == path.read_bytes() == accelerated.save(tmp_path / "again.npz").read_bytes()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait_generator import CommandError, PresetError, generate
-from gait_generator.timing import snap_timing
+from gait_generator import generate
+from gait_generator.errors import CommandError, PresetError
 from gait_generator.preset import resolve_preset
+from gait_generator.timing import snap_timing
 from robots import load_robot
 from tests.quality import check_clip, check_seamless
 
@@ -98,8 +99,9 @@ def test_command_placo_would_clip_is_an_error():
 def test_bad_length_and_fps():
     with pytest.raises(CommandError, match="length"):
         generate(length=-1.0)
-    with pytest.raises(PresetError, match="fps"):
-        generate(fps=5)
+    for fps in (5, float("nan"), "60"):  # one check, one error type, whatever is wrong with fps
+        with pytest.raises(PresetError, match="fps"):
+            generate(fps=fps)
 
 
 def test_unknown_preset_names_choices():

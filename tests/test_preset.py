@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gait_generator import PresetError
+from gait_generator.errors import PresetError
 from gait_generator.preset import PRESET_KEYS, load_preset
 from robots import load_robot
 
@@ -45,12 +45,15 @@ def test_every_key_is_documented_in_docs():
     [
         ({"walk_speed": 1.0}, r"unknown key\(s\) \['walk_speed'\]"),
         ({"com_height": None}, r"missing key\(s\) \['com_height'\]"),
-        ({"com_height": "high"}, r"key 'com_height' must be a number \(m\) in \[0.05, 2.0\]"),
-        ({"com_height": 5.0}, r"key 'com_height' = 5.0 m is outside the allowed range \[0.05, 2.0\]"),
-        ({"trunk_pitch_deg": 90}, r"key 'trunk_pitch_deg' = 90 deg is outside"),
-        ({"single_support_duration": True}, r"key 'single_support_duration' must be a number"),
-        ({"command_range": {"dx": [0.1, -0.1], "dy": [0, 0], "dtheta": [0, 0]}}, r"command_range.dx"),
-        ({"command_range": {"dx": [0.0, 0.5], "dy": [0, 0], "dtheta": [0, 0]}}, r"exceeds the preset's own step limits"),
+        ({"com_height": "high"}, r"key 'com_height': expected a number \(m\) in \[0.05, 2.0\], got 'high'"),
+        ({"com_height": 5.0}, r"key 'com_height': 5.0 m is outside the allowed range \[0.05, 2.0\]"),
+        ({"trunk_pitch_deg": 90}, r"key 'trunk_pitch_deg': 90 deg is outside"),
+        ({"single_support_duration": True}, r"key 'single_support_duration': expected a number \(s\)"),
+        ({"command_range": {"dx": [0.1, -0.1], "dy": [0, 0], "dtheta": [0, 0]}}, r"key 'command_range.dx': expected \[min, max\]"),
+        ({"command_range": {"dx": [0, 0], "dy": [0, 0]}}, r"key 'command_range': missing key\(s\) \['dtheta'\]"),
+        ({"zmp_reference_weight": 1.0}, r"key 'zmp_reference_weight': no longer used"),
+        ({"command_range": {"dx": [0.0, 0.5], "dy": [0, 0], "dtheta": [0, 0]}},
+         r"key 'command_range.dx': 0.5 exceeds the preset's own step limits"),
     ],
 )
 def test_bad_preset_names_file_key_and_range(tmp_path, changes, pattern):

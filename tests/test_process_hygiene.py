@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from gait_generator.cli import main as generate_main
-from gait_generator.errors import RetargetError
 from motions.atomic import remove_stale_temps
 from motions.index import read_index
 from motions.locking import exclusive_lock
+from retarget.errors import RetargetError
 from retarget.export import retarget
 from validate.cli import main as validate_main
 
@@ -104,7 +104,8 @@ def clips(folder: Path) -> set[str]:
 
 # ----------------------------------------------------------------- auto_gait_generator
 
-BATCH = ["-n", "40", "-l", "2", "-j", "2", "--seed", "3"]
+BATCH = ["-n", "12", "-l", "1", "-j", "2", "--seed", "3"]
+"""Long enough to be killed mid-way (after 2..4 clips), short enough to rerun to completion."""
 
 
 def test_sigkill_of_the_batch_leaves_no_worker_and_no_new_clip(tmp_path):
@@ -131,7 +132,7 @@ def test_sigkill_of_the_batch_leaves_no_worker_and_no_new_clip(tmp_path):
     print(f"workers gone {max(survivals):.2f} s after SIGKILL at most ({KILL_TRIALS} trials)")
     # An immediate rerun completes the batch: every clip in the index, no temporary file left.
     assert generate_main([*BATCH, "-o", str(out)]) == 0
-    assert {e.file for e in read_index(out).entries} == clips(out) and len(clips(out)) == 40
+    assert {e.file for e in read_index(out).entries} == clips(out) and len(clips(out)) == 12
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -146,7 +147,7 @@ def test_ctrl_c_stops_the_batch_with_130_and_keeps_finished_clips(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.strip().splitlines()[-1].startswith("auto_gait_generator: interrupted")
     index = read_index(out)
-    assert {e.file for e in index.entries} == clips(out) and len(clips(out)) < 40
+    assert {e.file for e in index.entries} == clips(out) and len(clips(out)) < 12
     _, alive = wait_gone(family, GRACE_S)
     kill_all(alive)
     assert not alive

@@ -19,9 +19,10 @@ import yaml
 import gait_generator
 import robots
 import validate
-from gait_generator.errors import RobotSpecError
+from gait_generator.errors import ProposalError
 from gait_generator.preset import PRESET_KEYS, load_preset
-from robots.propose import SATURATION_ERROR, ProposalError, propose
+from gait_generator.propose import SATURATION_ERROR, propose, render_preset, render_spec
+from robots.errors import RobotSpecError
 from validate.robot_cli import main
 
 MINI_URDF = Path(robots.__file__).parent / "mini_biped" / "mini_biped.urdf"
@@ -106,7 +107,7 @@ def test_presets_are_complete_valid_and_scaled(proposed: dict[str, Path]) -> Non
         preset = load_preset(path)
         hand = load_preset(robots.load_robot("g1").spec.presets[name])
         # the G1 is its own closest reference (r = 1): timing and step limits are the hand-written ones, but
-        # fast's 0.18 m step takes the ankle pitch within RANGE_MARGIN of its limit (robots/propose/limits.py)
+        # fast's 0.18 m step takes the ankle pitch within RANGE_MARGIN of its limit (gait_generator/propose/limits.py)
         assert preset.single_support_duration == hand.single_support_duration
         if name == "fast":
             assert 0.15 < preset.max_dx_forward < hand.max_dx_forward
@@ -114,21 +115,20 @@ def test_presets_are_complete_valid_and_scaled(proposed: dict[str, Path]) -> Non
             assert preset.max_dx_forward == hand.max_dx_forward
         assert preset.zmp_margin == 0.005
         assert preset.com_height == pytest.approx(hand.com_height, abs=0.002)
-    sweep = robot.spec.sweep
-    medium = load_preset(robot.spec.presets["medium"])
-    assert (sweep.dx, sweep.dy, sweep.dtheta) == (medium.command_range["dx"], medium.command_range["dy"],
-                                                  medium.command_range["dtheta"])
+    # the G1 is its own reference (r = 1): the proposed grid steps are its hand-written ones
+    hand_sweep = robots.load_robot("g1").spec.sweep
+    assert (robot.spec.sweep.xy_step, robot.spec.sweep.theta_step) == (hand_sweep.xy_step, hand_sweep.theta_step)
 
 
 def test_spec_text_reads_back_as_the_proposal(tmp_path: Path) -> None:
     proposal = propose(MINI_URDF)
-    text = proposal.spec_yaml("mini.urdf", "mini_presets")
+    text = render_spec(proposal, "mini.urdf", "mini_presets")
     assert yaml.safe_load(text) == proposal.spec_data("mini.urdf", "mini_presets")
     comments = " ".join(line.strip()[2:] for line in text.splitlines() if line.strip().startswith("# "))
     assert "left: foot of the leg branch whose sole has y > 0" in comments
     assert "sole offset: lowest face of left_foot_link's collision geometry (1 box)" in comments
     for name in PRESETS:
-        values = yaml.safe_load(proposal.preset_yaml(name))
+        values = yaml.safe_load(render_preset(proposal, name))
         assert values == proposal.presets[name]
 
 

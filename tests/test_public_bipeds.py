@@ -17,8 +17,8 @@ import yaml
 import gait_generator
 import robots
 import validate
-from gait_generator.errors import RobotSpecError
 from gait_generator.preset import load_preset
+from robots.errors import RobotSpecError
 from robots.spec import resolve_path
 from validate.robot_cli import main
 

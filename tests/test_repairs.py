@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 import robots
-from gait_generator.errors import RobotSpecError
+from gait_generator.propose import propose, render_spec
+from gait_generator.propose.analysis import analysis_of
 from robots import mjcf
-from robots.propose import propose
-from robots.propose.analysis import analysis_of
+from robots.errors import RobotSpecError
 from robots.repairs import BOUND_MASS
 from robots.soles import sole_polygons
 from tests.synthetic import user_robot
@@ -79,7 +79,7 @@ def test_visual_geometry_stands_in_for_missing_collisions(tmp_path: Path) -> Non
     proposal = propose(robot.spec.urdf)
     assert proposal.visual_geometry
     assert (proposal.left.foot_link, proposal.right.foot_link) == ("left_foot_link", "right_foot_link")
-    text = proposal.spec_yaml(robot.spec.urdf.name, "presets")
+    text = render_spec(proposal, robot.spec.urdf.name, "presets")
     assert yaml.safe_load(text)["collisions"] == {"geometry": "visual"}
 
 

@@ -13,13 +13,15 @@ import yaml
 from scipy.spatial.transform import Rotation
 
 import gait_generator
-from gait_generator.errors import MotionFormatError, OutputError, RetargetError, RobotSpecError
-from motions.index import MotionEntry, SkippedWriter, record_motions
 from motions import load
+from motions.errors import MotionFormatError, OutputError
+from motions.index import MotionEntry, SkippedWriter, record_motions
 from retarget import awd as awd_format
 from retarget import retarget
 from retarget.cli import main
+from retarget.errors import RetargetError
 from robots import load_robot
+from robots.errors import RobotSpecError
 from robots.mjcf import model
 
 ROBOT = "mini_biped"

@@ -11,8 +11,8 @@ import yaml
 from scipy.spatial.transform import Rotation
 
 import gait_generator
-from gait_generator.errors import MotionFormatError
 from motions import Motion, load
+from motions.errors import MotionFormatError
 from retarget import retarget
 from retarget.cli import main
 from retarget.mjlab import DTYPES, KEYS

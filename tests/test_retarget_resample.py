@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gait_generator
-from motions.rotations import angular_velocity_world, finite_difference
+from motions.derivatives import angular_velocity_world, finite_difference
 from motions.synthetic import synthetic_walk
 from retarget.resample import resample, resampled_fps
 

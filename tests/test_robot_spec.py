@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 import robots
-from gait_generator.errors import GaitGeneratorError, RobotSpecError
+from motions.errors import GaitGeneratorError
+from robots.errors import RobotSpecError
 from robots.spec import CollisionSettings, load_spec
 
 SPEC_NAME = "test_biped.yaml"
@@ -107,7 +108,7 @@ def base_spec() -> dict:
         "initial_posture": {"left_knee": 0.5, "right_knee": 0.5, "left_hip_pitch": -0.25, "right_hip_pitch": -0.25},
         "actuators": [{"joints": ".*", "kp": 10.0, "kv": 0.5, "effort": 5.0}],
         "presets": "presets",
-        "sweep": {"dx": [-0.02, 0.03], "dy": [-0.02, 0.02], "dtheta": [-0.2, 0.2], "xy_step": 0.01, "theta_step": 0.05},
+        "sweep": {"xy_step": 0.01, "theta_step": 0.05},
     }
 
 
@@ -343,8 +344,8 @@ def test_unknown_nested_key(tmp_path: Path, key: str, edit, typo: str) -> None:
         ("mujoco.timestep", lambda s: s.update(mujoco={"timestep": 0.5})),
         ("feet.length", lambda s: s["feet"].update(length=3.0)),
         ("sweep.xy_step", lambda s: s["sweep"].update(xy_step=0.0)),
-        ("actuators[0]", lambda s: s["actuators"][0].update(kp=-1.0)),
-        ("actuators[0]", lambda s: s["actuators"][0].update(effort=float("nan"))),
+        ("actuators[0].kp", lambda s: s["actuators"][0].update(kp=-1.0)),
+        ("actuators[0].effort", lambda s: s["actuators"][0].update(effort=float("nan"))),
     ],
 )
 def test_number_out_of_range(tmp_path: Path, key: str, edit) -> None:
@@ -357,10 +358,14 @@ def test_number_out_of_range(tmp_path: Path, key: str, edit) -> None:
     ("key", "edit", "fragment"),
     [
         ("feet.left.sole_offset", lambda s: s["feet"]["left"].update(sole_offset=[0.0, 0.0]), "3 numbers"),
-        ("sweep.dx", lambda s: s["sweep"].update(dx=[0.05, -0.05]), "min <= max"),
+        ("sweep.dx", lambda s: s["sweep"].update(dx=[-0.05, 0.05]), "no longer used: the default --sweep ranges are "
+                                                                   "each preset's command_range"),
+        ("actuators[0]", lambda s: s["actuators"][0].pop("kv"), "missing field(s) ['kv']"),
+        ("actuators", lambda s: s.update(actuators=[]), "expected a list of 1 to 32 groups"),
+        ("initial_posture.left_knee", lambda s: s["initial_posture"].update(left_knee="bent"),
+         "expected a finite number (rad), got 'bent'"),
         ("driven_joints", lambda s: s.update(driven_joints=["left_knee", "left_knee"]), "repeated"),
         ("name", lambda s: s.update(name=""), "non-empty string"),
-        ("sweep", lambda s: s.pop("sweep"), "missing"),
         ("knees", lambda s: s.update(knees=["left_knee", "right_knee"]), "expected a mapping"),
         ("presets", lambda s: s.update(presets={}), "found none"),
     ],
@@ -369,6 +374,15 @@ def test_wrong_type_or_shape(tmp_path: Path, key: str, edit, fragment: str) -> N
     spec = base_spec()
     edit(spec)
     expect_error(write(tmp_path, spec), f"field '{key}'", fragment)
+
+
+def test_missing_sections_are_listed_at_once(tmp_path: Path) -> None:
+    spec = base_spec()
+    del spec["sweep"], spec["feet"]
+    expect_error(write(tmp_path, spec), "missing field(s) ['feet', 'sweep']")
+    spec = base_spec()
+    del spec["feet"]["width"]
+    expect_error(write(tmp_path, spec), "field 'feet': missing field(s) ['width']")
 
 
 def test_collisions_section_is_optional_and_read(tmp_path: Path) -> None:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gait_generator.sweep import (
-    CommandFileError,
-    grid_axis,
-    grid_commands,
-    make_jobs,
-    motion_seed,
-    random_commands,
-    read_commands,
-)
+from gait_generator.errors import CommandFileError
+from gait_generator.sweep import grid_axis, grid_commands, make_jobs, motion_seed, random_commands, read_commands
 
 
 def test_grid_axis_has_both_endpoints_and_no_float_drift():
@@ -61,11 +54,11 @@ def test_read_commands_yaml_and_csv(tmp_path):
 @pytest.mark.parametrize(
     "name,text,expected",
     [
-        ("c.csv", "0.01,0,0\n0.02,zero,0\n", ":2: dy must be a number"),
+        ("c.csv", "0.01,0,0\n0.02,zero,0\n", ":2: key 'dy': expected a number (m per step) in [-100.0, 100.0], got 'zero'"),
         ("c.csv", "0.01,0\n", ":1: expected 3 values"),
-        ("c.csv", "0.01,0,nan\n", ":1: dtheta must be a finite number"),
-        ("c.yaml", "- {dx: 0.01, dy: 0, dtheta: 0}\n- {dx: 0.01, dy: 0}\n", ":2: a command needs exactly the keys"),
-        ("c.yaml", "- [0.01, 0, 0]\n- [0.01, true, 0]\n", ":2: dy must be a finite number"),
+        ("c.csv", "0.01,0,nan\n", ":1: key 'dtheta': expected a number (rad per step) in [-100.0, 100.0], got nan"),
+        ("c.yaml", "- {dx: 0.01, dy: 0, dtheta: 0}\n- {dx: 0.01, dy: 0}\n", ":2: missing key(s) ['dtheta']"),
+        ("c.yaml", "- [0.01, 0, 0]\n- [0.01, true, 0]\n", ":2: key 'dy': expected a number (m per step) in [-100.0, 100.0], got True"),
         ("c.yaml", "dx: 0.01\n", "expected a list"),
         ("c.yaml", "[\n", "not valid YAML"),
         ("c.csv", "# nothing\n", "holds no commands"),
@@ -106,8 +99,8 @@ def test_read_commands_json_and_wrapped_forms(tmp_path):
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("c.csv", "1e300,0,0\n", ":1: dx = 1e+300 is beyond +-100 (m per step)"),
-        ("c.json", "[[0, 0, 101]]", ":1: dtheta = 101 is beyond +-100 (rad per step)"),
+        ("c.csv", "1e300,0,0\n", ":1: key 'dx': 1e+300 m per step is outside the allowed range [-100.0, 100.0]"),
+        ("c.json", "[[0, 0, 101]]", ":1: key 'dtheta': 101 rad per step is outside the allowed range [-100.0, 100.0]"),
         ("c.csv", '0,0,"1\n', ":1: not valid CSV"),
         ("c.yaml", "- " + "x" * 200 + "\n", ":1: expected {dx, dy, dtheta} or [dx, dy, dtheta], got 'xxxxx"),
     ],
@@ -134,7 +127,7 @@ def test_job_list_is_lazy_and_equals_the_eager_enumeration():
 
 
 def test_jobs_refuse_absurd_commands():
-    from gait_generator.errors import GaitGeneratorError
+    from motions.errors import GaitGeneratorError
 
     with pytest.raises(GaitGeneratorError, match="command 1: dy = inf is not a finite number within"):
         make_jobs([("p", "p")], [[(0.0, 0.0, 0.0), (0.0, float("inf"), 0.0)]], seed=0)
@@ -150,3 +143,18 @@ def test_grid_size_is_computed_without_making_the_grid():
         grid_commands(ranges, 1e-7, 1e-7)
     with pytest.raises(ValueError, match=f"more than {MAX_COMMANDS}"):
         random_commands(MAX_COMMANDS + 1, ranges, 0)
+
+
+@pytest.mark.parametrize("robot", ["mini_biped", "mini_biped5", "g1"])
+def test_default_sweep_grid_spans_each_presets_command_range(robot, capsys):
+    """The preset's command_range is the one source of default ranges: a default --sweep skips nothing."""
+    from gait_generator.cli import main
+    from gait_generator.preset import load_preset
+    from robots import load_robot
+
+    spec = load_robot(robot).spec
+    assert main(["--robot", robot, "--sweep", "--preset", "slow,medium,fast", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    for name in ("slow", "medium", "fast"):
+        grid = grid_commands(load_preset(spec.presets[name]).command_range, spec.sweep.xy_step, spec.sweep.theta_step)
+        assert f"  {name}: {len(grid)} to generate or reuse, 0 skipped" in out, out

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gait_generator.cycle import steady_cycle
-from gait_generator.placo_adapter import session
+from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import resolve_preset
 from gait_generator.timing import snap_timing
 from robots import load_robot
@@ -16,10 +16,10 @@ from robots import load_robot
 def timeline():
     robot = load_robot("mini_biped")
     preset = resolve_preset(robot.spec.presets, "medium", robot.name)
-    s = session(robot)
-    s.configure(preset)
-    s.reset(0)
-    return steady_cycle(s, preset, snap_timing(preset, 60), 0.04, 0.0, 0.2).timeline
+    ik = wholebody_ik(robot)
+    ik.reset(preset, 0)
+    return steady_cycle(FootstepPlanner(robot, preset), ik.feet_frames(), preset, snap_timing(preset, 60), 0.04, 0.0,
+                        0.2).timeline
 
 
 def test_feet_are_planted_exactly_on_their_footholds(timeline):

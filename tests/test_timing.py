@@ -6,9 +6,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gait_generator import PresetError
+from gait_generator.errors import PresetError
 from gait_generator.preset import load_preset
 from gait_generator.timing import snap_timing
 

@@ -20,13 +20,17 @@ import numpy as np
 import pytest
 from scipy.spatial import ConvexHull
 
-from gait_generator import GaitGeneratorError, generate
-from gait_generator.cycle import SteadyCycle, steady_cycle
-from gait_generator.pipeline import assemble, looping_clip
-from gait_generator.placo_adapter import session
+from gait_generator import generate
+from gait_generator.assembly import assemble
+from gait_generator.clip import place_clip
+from gait_generator.corrected_walk import correct_walk
+from gait_generator.cycle import steady_cycle
+from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import resolve_preset
 from gait_generator.timing import snap_timing
+from gait_generator.walk_plan import WalkPlan
 from motions import Command, Motion
+from motions.errors import GaitGeneratorError
 from motions.rotations import matrix_from_quat
 from robots import load_robot, mjcf
 from validate import validate_motion
@@ -184,10 +188,9 @@ def _shifted_reference(robot_name: str, preset_name: str, cmd: tuple[float, floa
     robot = load_robot(robot_name)
     preset = resolve_preset(robot.spec.presets, preset_name, robot.name)
     timing = snap_timing(preset, 60)
-    s = session(robot)
-    s.configure(preset)
-    s.reset(0)
-    cycle = steady_cycle(s, preset, timing, *cmd)
+    ik = wholebody_ik(robot)
+    ik.reset(preset, 0)
+    cycle = steady_cycle(FootstepPlanner(robot, preset), ik.feet_frames(), preset, timing, *cmd)
 
     def outward(phase):
         feet = cycle.timeline.feet(np.array([phase.start]))
@@ -198,10 +201,9 @@ def _shifted_reference(robot_name: str, preset_name: str, cmd: tuple[float, floa
         return dataclasses.replace(phase, zmp_from=moved[0], zmp_to=moved[1])
 
     timeline = dataclasses.replace(cycle.timeline, phases=tuple(outward(p) for p in cycle.timeline.phases))
-    frames, loop, footsteps, info = looping_clip(robot, preset, timing, SteadyCycle(timeline, cycle.offset), 10.0,
-                                                 require_support=False)
-    return assemble(robot, preset, timing, frames, loop, footsteps, info, Command(dx=cmd[0], dy=cmd[1], dtheta=cmd[2]),
-                    0, 10.0, False)
+    plan = WalkPlan(timeline, cycle.offset)
+    clip = place_clip(plan, correct_walk(robot, preset, plan, require_support=False), timing, 10.0)
+    return assemble(robot, preset, timing, clip, Command(dx=cmd[0], dy=cmd[1], dtheta=cmd[2]), 0, 10.0, False)
 
 
 @pytest.mark.parametrize("robot", ["mini_biped", "g1"])
@@ -231,14 +233,16 @@ def _survival_set(robot_name: str) -> list[tuple[str, tuple[float, float, float]
 
 @pytest.mark.parametrize("robot", ["mini_biped", "g1"])
 def test_the_issue_command_classes_survive_open_loop(robot):
+    # Two-second clips: the physics replay tiles a looping clip over its full duration_s (10 s) anyway.
     survived, drift, yaw, refused = [], [], [], []
     for preset, cmd in _survival_set(robot):
         try:
-            m = clip(robot, preset, cmd, length=10.0)
+            m = clip(robot, preset, cmd)
         except GaitGeneratorError:  # the planner refuses (beyond the legs' reach): nothing to replay
             refused.append((preset, cmd))
             continue
         metrics = validate_motion(m).check("physics_replay").metrics
+        assert metrics["simulated_s"] == pytest.approx(10.0)
         survived.append(metrics["open_loop_survived"])
         if survived[-1]:
             drift.append(metrics["open_loop_drift_m"])
@@ -250,14 +254,16 @@ def test_the_issue_command_classes_survive_open_loop(robot):
 
 def test_five_joint_legs_walk_every_command_class_and_pass_validation():
     # Five-joint legs (no ankle roll): forward, backward, turning in place both ways and the
-    # largest combined command; every clip passes the validator, open-loop physics included.
+    # largest combined command; every clip passes the validator, open-loop physics included (over the
+    # 10 s duration_s: the replay tiles these two-second looping clips; the forward one is CASES[6]'s).
     robot = load_robot("mini_biped5")
     p = resolve_preset(robot.spec.presets, "medium", robot.name)
     commands = [(p.max_dx_forward, 0.0, 0.0), (-p.max_dx_backward, 0.0, 0.0), (0.0, 0.0, p.max_dtheta),
                 (0.0, 0.0, -p.max_dtheta), (p.max_dx_forward, 0.0, p.max_dtheta)]
     for cmd in commands:
-        m = clip("mini_biped5", "medium", cmd, length=10.0)
+        m = clip("mini_biped5", "medium", cmd)
         result = validate_motion(m)
         assert result.status == "pass", (cmd, result.reasons)
         physics = result.check("physics_replay").metrics
+        assert physics["simulated_s"] == pytest.approx(10.0)
         assert physics["open_loop_drift_m"] <= 0.15 and physics["open_loop_yaw_drift_deg"] <= 5.0, (cmd, physics)

@@ -1,4 +1,4 @@
-"""Cross-robot gait transfer (retarget.transfer) with real placo and MuJoCo."""
+"""Cross-robot gait transfer (gait_generator.transfer) with real placo and MuJoCo."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from gait_generator import generate
-from gait_generator.placo_adapter import session
+from gait_generator.placo_adapter import leg_geometry
+from gait_generator.transfer import transfer_motion
 from motions import Motion, load
-from retarget.transfer import transfer_motion
 from robots import Robot, load_robot, mjcf
 from tests.quality import (
     angular_from_quats,
@@ -128,7 +128,7 @@ def test_timing_contacts_loop_and_velocities(direction: str, kind: str) -> None:
 
 def test_forward_steps_are_scaled_by_the_leg_and_hip_ratios() -> None:
     out, metrics, src, _ = _case("mini_to_g1", "forward")
-    mini, g1 = session(_robot("mini_biped")).leg_geometry(), session(_robot("g1")).leg_geometry()
+    mini, g1 = leg_geometry(_robot("mini_biped")), leg_geometry(_robot("g1"))
     assert g1.hip_joints == ("left_hip_pitch_joint", "right_hip_pitch_joint")
     assert g1.leg_length == pytest.approx(0.689, abs=1e-3) and g1.hip_width == pytest.approx(0.129, abs=1e-3)
     assert metrics["leg_ratio"] == pytest.approx(g1.leg_length / mini.leg_length)
@@ -235,3 +235,12 @@ def test_gait_retarget_from_robot_writes_target_motions_with_errors(tmp_path):
     moved = load(out / entry["file"])
     assert moved.meta["robot"] == "g1" and moved.meta["transferred_from"] == "mini_biped"
     assert moved.joint_names == load_robot("g1").joint_names
+
+
+def test_the_exporter_moves_gaits_only_with_a_transfer_passed_in(tmp_path):
+    # retarget itself has no IK (it never imports placo): moving gaits between robots needs the transfer.
+    from retarget import retarget
+
+    with pytest.raises(ValueError, match="transfer"):
+        retarget(tmp_path / "missing.npz", tmp_path / "out", robot="g1", format="motion", from_robot="mini_biped")
+    assert not (tmp_path / "out").exists()

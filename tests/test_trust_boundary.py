@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 import gait_generator
-from gait_generator.errors import RobotSpecError
 from retarget.cli import main as retarget_main
 from robots import BUILTIN_ROBOTS
-from robots.resolve import UntrustedPathError, is_robot_name, load_user_robot, robot_named_in_file
+from robots.errors import RobotSpecError, UntrustedPathError
+from robots.resolve import is_robot_name, load_user_robot, robot_named_in_file
 from validate.cli import main as validate_main
 from viz.cli import main as preview_main
 

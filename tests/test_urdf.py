@@ -11,7 +11,7 @@ import placo
 import pytest
 
 import robots
-from gait_generator.errors import RobotSpecError
+from robots.errors import RobotSpecError
 from robots.urdf import inject_frames, parse_urdf, resolve_mesh
 
 

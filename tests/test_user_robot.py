@@ -138,7 +138,7 @@ SPEC = {
                                                                         ("ankle_y", -0.5))},
     "actuators": [{"joints": ".*", "kp": 25.0, "kv": 0.6, "effort": 1.5, "armature": 0.005}],
     "presets": "presets",
-    "sweep": {"dx": [-0.03, 0.05], "dy": [-0.02, 0.02], "dtheta": [-0.2, 0.2], "xy_step": 0.01, "theta_step": 0.1},
+    "sweep": {"xy_step": 0.01, "theta_step": 0.1},
     "mujoco": {"timestep": 0.002},
 }
 

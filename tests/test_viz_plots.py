@@ -14,7 +14,8 @@ from motions.index import MotionEntry, SkippedWriter, record_motions
 from robots import load_robot
 from robots.soles import sole_polygons
 from viz import plots
-from viz.cli import library_points, main
+from viz.cli import main
+from viz.preview import library_points
 
 
 @pytest.fixture(scope="module")

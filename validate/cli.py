@@ -14,8 +14,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from gait_generator.errors import GaitGeneratorError, OutputError
 from motions.atomic import remove_stale_temps
+from motions.errors import GaitGeneratorError, OutputError
 from motions.index import clean_index_temps
 from robots import list_robots
 from validate.grades import GradeRecorder

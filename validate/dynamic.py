@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from gait_generator.lipm import GRAVITY
 from motions import Motion
 from motions.rotations import matrix_from_quat
 from robots.soles import support_distance
@@ -23,11 +24,9 @@ from validate.result import CheckResult
 from validate.thresholds import Dynamic
 from validate.trace import RobotModel, Trace
 
-__all__ = ["GRAVITY", "support_mask", "ground_wrench", "multibody_zmp", "centroidal_zmp", "dynamic_checks"]
+__all__ = ["support_mask", "ground_wrench", "multibody_zmp", "centroidal_zmp", "dynamic_checks"]
 
 STAGE = "dynamic"
-GRAVITY = 9.81
-"""Gravity magnitude used by the centroidal ZMP (m/s^2); MuJoCo's model uses its own opt.gravity."""
 
 FloatArray = NDArray[np.float64]
 

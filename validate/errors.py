@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gait_generator.errors import GaitGeneratorError
+from motions.errors import GaitGeneratorError
 
 __all__ = ["ValidationError", "ThresholdError", "MotionInputError"]
 

@@ -12,7 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motions import Motion
-from motions.rotations import finite_difference, quat_conjugate, quat_multiply, quat_to_expmap
+from motions.derivatives import finite_difference
+from motions.rotations import quat_conjugate, quat_multiply, quat_to_expmap
 from validate.result import CheckResult
 from validate.thresholds import Kinematic
 from validate.trace import RobotModel, Trace, joint_columns

@@ -35,9 +35,10 @@ import mujoco.rollout
 import numpy as np
 from numpy.typing import NDArray
 
+from gait_generator.lipm import GRAVITY
 from motions import Motion
 from motions.rotations import matrix_from_quat, yaw_from_quat
-from validate.dynamic import GRAVITY, ground_wrench, multibody_zmp
+from validate.dynamic import ground_wrench, multibody_zmp
 from validate.result import CheckResult
 from validate.thresholds import Physics
 from validate.trace import RobotModel, Trace

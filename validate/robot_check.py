@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gait_generator.errors import GaitGeneratorError
 from motions import Motion
+from motions.errors import GaitGeneratorError
 from robots import Robot
 
 __all__ = ["CLIP_SECONDS", "STAND_SECONDS", "Step", "check_clip", "check_collisions", "check_spec", "check_stand"]

@@ -5,7 +5,7 @@ and a ``_run_<name>`` function that does the work and returns the exit code):
 
 * ``gait_robot init URDF -o SPEC.yaml [--name NAME] [--force]``: propose a
   complete robot spec for a biped URDF and three walk presets
-  (:func:`robots.propose.propose`), write them and print one line per decision.
+  (:func:`gait_generator.propose.propose`), write them and print one line per decision.
 * ``gait_robot check SPEC [--presets A,B] [--length S] [--html OUT.html]``: load
   the spec (a file or a registered name), compile its MuJoCo model, list the
   excluded self-collision pairs, stand 2 s, generate and validate one forward
@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gait_generator.errors import GaitGeneratorError, OutputError, PresetError
+from gait_generator.errors import PresetError
+from motions.errors import GaitGeneratorError, OutputError
 
 if TYPE_CHECKING:
     from motions import Motion
@@ -59,7 +60,7 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
         description="Propose a complete robot spec for a biped URDF (trunk, feet and soles, driven joints, knee "
                     "signs, bent-knee posture, actuator gains, presets scaled from the closest built-in robot) "
                     "and write it with a comment on every decision. The presets go to <spec stem>_presets/ "
-                    "next to the spec. Rules: robots/propose/ and docs/robots.md.",
+                    "next to the spec. Rules: gait_generator/propose/ and docs/robots.md.",
     )
     p.add_argument("urdf", type=Path, help="the robot's URDF")
     p.add_argument("-o", "--output", type=Path, required=True, help="spec file to write (.yaml)")
@@ -69,8 +70,8 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_init(args: argparse.Namespace) -> int:
+    from gait_generator.propose import propose, render_preset, render_spec, spec_name
     from motions.atomic import atomic_write_text
-    from robots.propose import propose, spec_name
 
     spec: Path = args.output
     if spec.suffix not in (".yaml", ".yml"):
@@ -92,8 +93,8 @@ def _run_init(args: argparse.Namespace) -> int:
         raise OutputError(f"{presets_dir}: cannot create the preset folder: {exc.strerror or exc}") from exc
     urdf_ref = _relative_or_absolute(proposal.urdf, folder)
     for name in proposal.presets:
-        outputs[presets_dir / f"{name}.yaml"] = proposal.preset_yaml(name)
-    outputs[spec] = proposal.spec_yaml(urdf_ref, presets_dir.name)
+        outputs[presets_dir / f"{name}.yaml"] = render_preset(proposal, name)
+    outputs[spec] = render_spec(proposal, urdf_ref, presets_dir.name)
     for path, text in outputs.items():  # presets first: the spec never names a folder that is not there
         if path != spec:
             atomic_write_text(path, text)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gait_generator.errors import GaitGeneratorError
 from motions import Motion, load
-from motions.index import INDEX_NAME, IndexFormatError, file_sha256, read_index
+from motions.errors import GaitGeneratorError, IndexFormatError
+from motions.index import INDEX_NAME, file_sha256, read_index
 from motions.workers import EXIT_ORPHANED, Orphaned, watch_owner
 from robots import Robot
 from robots.resolve import load_user_robot, names_robot, robot_named_in_file

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from motions.safe_io import load_yaml, short
+from motions.config import REQUIRED, Field, Flag, Number, Section, Table, validate
+from motions.safe_io import load_yaml
 from validate.errors import ThresholdError
 
-__all__ = ["DEFAULT_PATH", "Kinematic", "Dynamic", "Physics", "Thresholds", "load_thresholds"]
+__all__ = ["DEFAULT_PATH", "Dynamic", "Kinematic", "Physics", "Thresholds", "load_thresholds"]
 
 DEFAULT_PATH = Path(__file__).with_name("thresholds.yaml")
 """The default thresholds file."""
@@ -89,7 +90,7 @@ class Thresholds:
     robots: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     source: tuple[str, ...] = ()
 
-    def for_robot(self, name: str) -> "Thresholds":
+    def for_robot(self, name: str) -> Thresholds:
         """These thresholds with the ``robots.<name>`` overrides applied (if any)."""
         overrides = self.robots.get(name)
         if not overrides:
@@ -103,94 +104,49 @@ class Thresholds:
 
 
 _SECTIONS: dict[str, type] = {"kinematic": Kinematic, "dynamic": Dynamic, "physics": Physics}
-# Keys that may be negative; every other number must be >= 0.
 _SIGNED = {"zmp_margin_min_m", "multibody_zmp_margin_min_m", "knee_bend_min_rad"}
+"""Keys that may be negative; every other number must be >= 0."""
 
 
-def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
-    where = f"{path}: key '{key}'"
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise ThresholdError(f"{where}: {short(value)} ({type(value).__name__}), expected true or false")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ThresholdError(f"{where}: {short(value)} ({type(value).__name__}), expected a number" + (" (whole)" if kind is int else ""))
-    if kind is int:
-        if not float(value).is_integer():
-            raise ThresholdError(f"{where}: {short(value)}, expected a whole number")
-        value = int(value)
-    else:
-        value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ThresholdError(f"{where}: {short(value)}, expected a finite number")
-    if value < 0 and key.rsplit(".", 1)[-1] not in _SIGNED:
-        raise ThresholdError(f"{where}: {short(value)}, expected a value >= 0")
-    return value
+def _fields(cls: type) -> dict[str, Field]:
+    """The field descriptor of every threshold of a section, from its dataclass annotation."""
+    kinds = {"bool": Flag(), "int": Number(lo=0, integer=True), "float": Number(lo=0.0)}
+    return {f.name: Number() if f.name in _SIGNED else kinds[str(f.type)] for f in dataclasses.fields(cls)}
 
 
-def _key(name: Any) -> str:
-    """A key as written, cut for messages."""
-    return short(name, 60) if not isinstance(name, str) else (name if len(name) <= 60 else name[:57] + "...")
+def _schema(complete: bool) -> Section:
+    """The thresholds file format: ``complete`` for the defaults file (every key set), else an override."""
+    per_robot = Section({name: Section(_fields(cls), partial=True, default={}) for name, cls in _SECTIONS.items()},
+                        partial=True, default={})
+    return Section({**{name: Section(_fields(cls), partial=not complete, default=REQUIRED if complete else {})
+                       for name, cls in _SECTIONS.items()},
+                    "robots": Table(per_robot, "robot name", default={})}, partial=not complete)
 
 
-def _kinds(cls: type) -> dict[str, type]:
-    return {f.name: {"float": float, "int": int, "bool": bool}[str(f.type)] for f in dataclasses.fields(cls)}
+THRESHOLDS_SCHEMA = _schema(complete=True)
+"""Format of ``thresholds.yaml``: every key of every section, plus optional per-robot overrides."""
+
+OVERRIDE_SCHEMA = _schema(complete=False)
+"""Format of a ``--thresholds`` file: any subset of the keys of :data:`THRESHOLDS_SCHEMA`."""
 
 
 @functools.cache
 def _defaults() -> Thresholds:
     """The thresholds of ``thresholds.yaml``, which must set every key of every section."""
-    data = _read(DEFAULT_PATH)
-    if not isinstance(data, dict):
-        raise ThresholdError(f"{DEFAULT_PATH}: expected a mapping of sections {sorted(_SECTIONS)}")
-    sections = {}
-    for name, cls in _SECTIONS.items():
-        values = data.get(name)
-        if not isinstance(values, dict):
-            raise ThresholdError(f"{DEFAULT_PATH}: key '{name}': missing section")
-        missing = sorted(set(_kinds(cls)) - set(values))
-        if missing:
-            raise ThresholdError(f"{DEFAULT_PATH}: key '{name}': missing threshold(s) {missing}")
-        sections[name] = cls(**{k: _coerce(DEFAULT_PATH, f"{name}.{k}", values[k], kind)
-                                for k, kind in _kinds(cls).items()})
-    return _apply(Thresholds(**sections), DEFAULT_PATH, data)
+    values = validate(_read(DEFAULT_PATH), THRESHOLDS_SCHEMA, where=DEFAULT_PATH, error=ThresholdError)
+    base = Thresholds(**{name: cls(**values[name]) for name, cls in _SECTIONS.items()})
+    return _apply(base, DEFAULT_PATH, {"robots": values["robots"]})
 
 
-def _apply(base: Thresholds, path: Path, data: Any, prefix: str = "", nested: bool = True) -> Thresholds:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ThresholdError(f"{path}: top level is {type(data).__name__}, expected a mapping of sections "
-                             f"{sorted(_SECTIONS)}")
-    sections: dict[str, Any] = {}
-    robots = {k: dict(v) for k, v in base.robots.items()}
-    for name, values in data.items():
-        if name == "robots":
-            if not isinstance(values, dict):
-                raise ThresholdError(f"{path}: key 'robots': {type(values).__name__}, expected a mapping of "
-                                     "robot name -> sections")
-            for robot, override in values.items():
-                checked = _apply(base, path, override, prefix=f"robots.{_key(robot)}.", nested=False)
-                merged = robots.setdefault(str(robot), {})
-                for sec in _SECTIONS:
-                    keys = (override or {}).get(sec) or {}
-                    merged.setdefault(sec, {}).update({k: getattr(getattr(checked, sec), k) for k in keys})
-            continue
-        if name not in _SECTIONS:
-            allowed = sorted(_SECTIONS) + (["robots"] if nested else [])
-            raise ThresholdError(f"{path}: key '{prefix}{_key(name)}': unknown section, expected one of {allowed}")
-        if not isinstance(values, dict):
-            raise ThresholdError(f"{path}: key '{prefix}{name}': {type(values).__name__}, expected a mapping")
-        cls = _SECTIONS[name]
-        kinds = _kinds(cls)
-        changes = {}
-        for key, value in values.items():
-            if key not in kinds:
-                raise ThresholdError(
-                    f"{path}: key '{prefix}{name}.{_key(key)}': unknown threshold, expected one of {sorted(kinds)}"
-                )
-            changes[key] = _coerce(path, f"{prefix}{name}.{key}", value, kinds[key])
-        sections[name] = dataclasses.replace(getattr(base, name), **changes)
+def _apply(base: Thresholds, path: Path, values: dict[str, Any]) -> Thresholds:
+    """``base`` with the checked override ``values`` (sections and per-robot sections) applied."""
+    sections = {name: dataclasses.replace(getattr(base, name), **changes)
+                for name, changes in values.items() if name in _SECTIONS}
+    robots = {k: {sec: dict(v) for sec, v in secs.items()} for k, secs in base.robots.items()}
+    for robot, override in values.get("robots", {}).items():
+        merged = robots.setdefault(str(robot), {})
+        for sec, changes in override.items():
+            merged.setdefault(sec, {}).update(changes)
     return dataclasses.replace(base, **sections, robots={k: v for k, v in robots.items() if any(v.values())},
                                source=base.source + (str(path),))
 
@@ -209,5 +165,7 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
     thresholds = _defaults()
     if path is not None:
         path = Path(path)
-        thresholds = _apply(thresholds, path, _read(path))
+        data = _read(path)
+        values = validate({} if data is None else data, OVERRIDE_SCHEMA, where=path, error=ThresholdError)
+        thresholds = _apply(thresholds, path, values)
     return thresholds

@@ -1,96 +1,72 @@
-"""Export a clip as one self-contained, offline HTML file with the animation.
+"""Export a clip as one self-contained, offline HTML page with a player.
 
-The scene is built in a loopback meshcat server (:class:`viz.server.MeshcatServer`),
-animated with :class:`meshcat.animation.Animation` and exported with
-``Visualizer.static_html()``, which inlines meshcat's viewer JavaScript and every
-scene command. The file needs no network and no other file.
+The page (:func:`viz.html_player.page_html`) inlines meshcat's viewer bundle,
+the page player and the clip: the robot's geometry once, with decimated meshes
+(:mod:`viz.page_robot`), and per frame only the body poses, CoM, ZMP, contacts
+and the camera's followed point (:mod:`viz.page_clip`). A 10 s G1 clip page is
+about 1.4 MB (meshcat's static export made 10.6 MB). The player has
+play/pause, a time slider, a speed control, and a camera that follows the
+robot (a smoothed follow of the root's planar position), with a toggle to fix
+it; the view orbits with the mouse.
 
-Time hook: opening the file with ``#t=<seconds>`` (e.g. ``preview.html#t=0.5``)
-pauses the animation at that time, for stills and tests.
+URL hash: ``#t=<seconds>`` (e.g. ``preview.html#t=0.5``) opens the page paused
+at that time, for stills and tests; ``follow=0`` starts with the camera fixed
+(``#t=1&follow=0``); ``speed=<x>`` sets the speed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
-import meshcat
-from meshcat.animation import Animation
-
-from gait_generator.errors import OutputError
 from motions import Motion
 from motions.atomic import atomic_write_text
+from motions.errors import OutputError
 from robots import Robot
-from viz.scene import ClipScene
-from viz.server import MeshcatServer
+from viz.html_player import page_html
+from viz.page_clip import clip_payload
+from viz.page_robot import robot_geometry
 
-__all__ = ["TIME_HOOK", "animation_html", "export_html"]
-
-TIME_HOOK = """
-<script>
-// gait_preview: open with #t=<seconds> to pause the animation at that time.
-(function () {
-  var match = /[#&]t=([0-9.eE+-]+)/.exec(window.location.hash);
-  if (!match) { return; }
-  var t = parseFloat(match[1]);
-  function hold() {
-    var animator = window.viewer && window.viewer.animator;
-    if (!animator || animator.actions.length === 0) { setTimeout(hold, 20); return; }
-    animator.pause();
-    animator.seek(t);
-    window.gaitPreviewTime = t;
-  }
-  hold();
-})();
-</script>
-"""
-"""Script appended to the exported page (see the module docstring)."""
-
-LOOP_PLAY_REPETITIONS = 1_000_000
-"""meshcat repetitions of the baked animation when ``loop`` is set (practically forever)."""
+__all__ = ["animation_html", "export_html"]
 
 
 def animation_html(
-    motion: Motion, robot: Robot, *, repetitions: int = 1, speed: float = 1.0, loop: bool = False
+    motion: Motion, robot: Robot, *, repetitions: int = 1, speed: float = 1.0, loop: bool = False,
+    name: str | None = None,
 ) -> str:
-    """Build the animated scene of ``motion`` and return meshcat's static HTML.
+    """The page of ``motion``: the robot, its plan and a player.
 
     Args:
         motion: The clip.
         robot: Its robot.
-        repetitions: Repetitions of the clip baked into the animation, each moved
+        repetitions: Repetitions of the clip in the player's timeline, each moved
             by the loop offset (a non-looping clip replays in place).
-        speed: Playback speed factor (1 = real time), > 0.
-        loop: Replay the baked animation over and over in the page.
+        speed: Initial playback speed factor (1 = real time), > 0.
+        loop: Start with looping on: the timeline replays over and over.
+        name: Shown above the player and in the title (default: the robot and preset).
 
     Returns:
-        The HTML text, with :data:`TIME_HOOK` appended.
+        The HTML text.
+
+    Raises:
+        ValueError: ``speed`` <= 0 or ``repetitions`` < 1.
+        MotionFormatError: The clip's joints are not the robot's.
     """
     if not speed > 0:
         raise ValueError(f"speed: {speed}, expected > 0")
-    scene = ClipScene(motion, robot, repetitions=repetitions)
-    frames = motion.num_frames
-    with MeshcatServer() as server:
-        with contextlib.redirect_stdout(io.StringIO()):
-            vis = meshcat.Visualizer(zmq_url=server.zmq_url)
-        scene.draw(vis)
-        anim = Animation(default_framerate=motion.fps * speed)
-        state = None
-        for n in range(repetitions):
-            for k in range(frames):
-                target = anim.at_frame(vis, n * frames + k)
-                if state is None:
-                    scene.hide_support(target)
-                state = scene.set_frame(target, k, n, previous=state)
-        vis.set_animation(anim, play=True, repetitions=LOOP_PLAY_REPETITIONS if loop else 1)
-        html = vis.static_html()
-    closing = html.rfind("</body>")
-    return html[:closing] + TIME_HOOK + html[closing:]
+    name = name or f"{robot.name} {motion.meta.get('preset', '')} clip".replace("  ", " ")
+    geometry = robot_geometry(robot)
+    data = {
+        "kind": "clip",
+        "options": {"speed": speed, "loop": loop, "follow": True},
+        "robots": {geometry.name: geometry.payload},
+        "clips": [{"name": name, "payload": clip_payload(motion, robot, geometry, name=name, repetitions=repetitions)}],
+    }
+    return page_html(title=f"{name} - gait_preview", data=data)
 
 
 def export_html(
-    motion: Motion, robot: Robot, out: str | Path, *, repetitions: int = 1, speed: float = 1.0, loop: bool = False
+    motion: Motion, robot: Robot, out: str | Path, *, repetitions: int = 1, speed: float = 1.0, loop: bool = False,
+    name: str | None = None,
 ) -> Path:
     """Write :func:`animation_html` to ``out`` atomically.
 
@@ -100,7 +76,7 @@ def export_html(
     out = Path(out)
     if not out.parent.is_dir():
         raise OutputError(f"{out}: folder {out.parent} does not exist")
-    html = animation_html(motion, robot, repetitions=repetitions, speed=speed, loop=loop)
+    html = animation_html(motion, robot, repetitions=repetitions, speed=speed, loop=loop, name=name)
     try:
         return atomic_write_text(out, html)
     except OSError as exc:

@@ -13,10 +13,10 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import MotionFormatError
 from motions import Motion
-from robots import Robot
-from robots import mjcf
+from motions.errors import MotionFormatError
+from motions.planar import Planar
+from robots import Robot, mjcf
 
 __all__ = ["ClipPoses", "clip_poses", "loop_transform"]
 
@@ -93,11 +93,7 @@ def loop_transform(motion: Motion, repetition: int) -> FloatArray:
     Returns:
         World-from-world transform, shape (4, 4): yaw about z, then translation (m).
     """
-    out = np.eye(4)
     if not motion.loop.looping or repetition == 0:
-        return out
+        return np.eye(4)
     pos, yaw = motion.loop.offset(repetition * motion.loop.num_cycles)
-    c, s = np.cos(yaw), np.sin(yaw)
-    out[:2, :2] = [[c, -s], [s, c]]
-    out[:3, 3] = pos
-    return out
+    return Planar(pos[0], pos[1], yaw).pose(pos[2])

@@ -20,7 +20,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from motions import Motion
+from motions.config import finite_number
 from motions.index import MotionEntry, SkippedCommand
+from motions.planar import Planar
 from robots.soles import SolePolygons
 
 __all__ = [
@@ -60,7 +62,7 @@ def step_duration(motion: Motion) -> float:
     """Duration of one step (s): ``meta["timing"]["step_duration"]``, else the median footstep spacing."""
     timing = motion.meta.get("timing")
     value = timing.get("step_duration") if isinstance(timing, dict) else None  # meta is read from a file: check it
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value > 0.0:
+    if finite_number(value) and value > 0.0:
         return float(value)
     starts = np.sort(motion.footsteps.t_start)
     gaps = np.diff(starts)
@@ -85,9 +87,8 @@ def plot_plan(ax: Axes, motion: Motion, soles: SolePolygons | None = None) -> Ax
     default = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [0.05, 0.025]
     steps = motion.footsteps
     for i in range(steps.num_steps):
-        c, s = np.cos(steps.yaw[i]), np.sin(steps.yaw[i])
         outline = soles.side(int(steps.side[i])) if soles is not None else default
-        corners = outline @ np.array([[c, s], [-s, c]]) + steps.pos[i, :2]
+        corners = Planar(steps.pos[i, 0], steps.pos[i, 1], steps.yaw[i]).apply(outline)
         colour = SIDE_COLOURS[int(steps.side[i])]
         ax.add_patch(Polygon(corners, closed=True, facecolor=colour, alpha=0.2, edgecolor=colour))
     ax.plot(motion.com_pos[:, 0], motion.com_pos[:, 1], color="#1fa34a", label="CoM")
@@ -142,10 +143,8 @@ def plot_foot_heights(ax: Axes, motion: Motion) -> Axes:
 def plot_velocity(ax: Axes, motion: Motion) -> Axes:
     """Root velocity in the heading frame over time against the commanded and achieved means."""
     yaw = _heading_yaw(motion.root_quat)
-    c, s = np.cos(yaw), np.sin(yaw)
-    v = motion.root_lin_vel
-    vx = c * v[:, 0] + s * v[:, 1]
-    vy = -s * v[:, 0] + c * v[:, 1]
+    heading_vel = Planar(0.0, 0.0, yaw).rotate_inverse(motion.root_lin_vel[:, :2])
+    vx, vy = heading_vel[:, 0], heading_vel[:, 1]
     cmd = commanded_velocity(motion)
     achieved = (motion.achieved.vx, motion.achieved.vy, motion.achieved.yaw_rate)
     series = (("vx (m/s)", vx, "#1f77b4"), ("vy (m/s)", vy, "#ff7f0e"), ("yaw rate (rad/s)", motion.root_ang_vel[:, 2], "#2ca02c"))

@@ -13,8 +13,9 @@ Scene layout (every path is under the visualizer's root, ``/meshcat``)::
 
 ``r<n>`` is repetition ``n`` of a looping clip, drawn at the clip's loop offset
 applied ``n`` times (:func:`viz.kinematics.loop_transform`). The same
-:class:`ClipScene` drives the live player (``meshcat.Visualizer``) and the
-HTML export (``meshcat.animation.Animation`` frames).
+:class:`ClipScene` drives the live player (``meshcat.Visualizer``) and
+``meshcat.animation.Animation`` frames. The HTML pages draw the same scene
+with their own player (:mod:`viz.export`, :mod:`viz.page_robot`, :mod:`viz.page_clip`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from robots import mjcf
 from robots.soles import SolePolygons, sole_polygons
 from viz.kinematics import ClipPoses, clip_poses, loop_transform
 
-__all__ = ["ROOT", "ClipScene", "SupportPhase", "support_phases", "convex_hull"]
+__all__ = ["ROOT", "ClipScene", "SupportPhase", "convex_hull", "placed_polygon", "support_phases", "visual_geoms"]
 
 ROOT = "clip"
 """Top node of everything this module draws."""
@@ -85,10 +86,17 @@ def convex_hull(points: NDArray) -> FloatArray:
     return np.asarray(lower[:-1] + upper[:-1])
 
 
-def _placed(polygon: NDArray, centre: NDArray, rotation: NDArray) -> FloatArray:
+def placed_polygon(polygon: NDArray, centre: NDArray, rotation: NDArray) -> FloatArray:
     """A sole's contact polygon (K, 2, sole frame) placed at ``centre`` (3,) with ``rotation`` (3, 3): (K, 3) world."""
     local = np.column_stack([polygon, np.zeros(len(polygon))])
     return centre + local @ np.asarray(rotation).T
+
+
+def visual_geoms(model: mujoco.MjModel) -> list[int]:
+    """Ids of the geoms a preview draws: the visual-only geoms (no collision), else every geom, world's excluded."""
+    ids = [i for i in range(model.ngeom) if model.geom_bodyid[i] != 0]
+    visual = [i for i in ids if model.geom_contype[i] == 0 and model.geom_conaffinity[i] == 0]
+    return visual or ids
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ def support_phases(motion: Motion, poses: ClipPoses, soles: SolePolygons) -> lis
             continue
         mid = (start + k - 1) // 2
         corners = [
-            _placed(soles.side(side), poses.sole_pose[mid, side, :3, 3], poses.sole_pose[mid, side, :3, :3])
+            placed_polygon(soles.side(side), poses.sole_pose[mid, side, :3, 3], poses.sole_pose[mid, side, :3, :3])
             for side in (0, 1)
             if contacts[mid, side]
         ]
@@ -191,12 +199,6 @@ class ClipScene:
     def plan_path(repetition: int) -> str:
         return f"{ROOT}/plan/r{repetition}"
 
-    def _visual_geoms(self) -> list[int]:
-        m = self.model
-        ids = [i for i in range(m.ngeom) if m.geom_bodyid[i] != 0]
-        visual = [i for i in ids if m.geom_contype[i] == 0 and m.geom_conaffinity[i] == 0]
-        return visual or ids
-
     # ------------------------------------------------------------------ draw
     def draw(self, vis) -> None:
         """Send every object of the scene to ``vis`` (a ``meshcat.Visualizer``), posed at frame 0."""
@@ -211,7 +213,7 @@ class ClipScene:
 
     def _draw_robot(self, vis) -> None:
         m = self.model
-        for i in self._visual_geoms():
+        for i in visual_geoms(m):
             body = m.body(int(m.geom_bodyid[i])).name
             node = vis[f"{self.body_path(body)}/g{i}"]
             rgba = m.mat_rgba[m.geom_matid[i]] if m.geom_matid[i] >= 0 else m.geom_rgba[i]
@@ -258,7 +260,7 @@ class ClipScene:
             rot = tf.rotation_matrix(yaw, [0, 0, 1])[:3, :3]
             centre = steps.pos[i].copy()
             centre[2] = GROUND_LIFT
-            corners = _placed(self.soles.side(side), centre, rot)
+            corners = placed_polygon(self.soles.side(side), centre, rot)
             fill, outline = _polygon_objects(corners[:, :2], GROUND_LIFT, SIDE_COLOURS[side], 0.25)
             step = plan[f"footsteps/{i:03d}_{SIDE_NAMES[side]}"]
             step["fill"].set_object(fill)

@@ -25,6 +25,7 @@ newer or unknown versions are refused naming the file.
 
 from __future__ import annotations
 
+from motions.errors import IndexFormatError, LockError
 from motions.index.entries import (
     ENTRY_STATUSES,
     INDEX_FORMAT,
@@ -36,7 +37,6 @@ from motions.index.entries import (
     SKIP_CLASSES,
     SKIPPED_NAME,
     VALIDATION_STATUSES,
-    IndexFormatError,
     MotionEntry,
     MotionIndex,
     SkippedCommand,
@@ -47,7 +47,6 @@ from motions.index.entries import (
 from motions.index.schema import entry_to_json, index_file, parse_index, read_index, validation_to_json
 from motions.index.skipped import SKIPPED_HEADER, SkippedWriter, iter_skipped, read_skipped
 from motions.index.store import clean_index_temps, record_motions, record_validation
-from motions.locking import LockError
 
 __all__ = [
     "INDEX_NAME",

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gait_generator.errors import MotionFormatError
 from motions.motion import Achieved, Command, Motion
 from motions.safe_io import MAX_JSON_BYTES
 
@@ -24,7 +23,6 @@ __all__ = [
     "SKIP_CLASSES",
     "MAX_INDEX_BYTES",
     "MAX_INDEX_ENTRIES",
-    "IndexFormatError",
     "Validation",
     "MotionEntry",
     "SkippedCommand",
@@ -53,10 +51,6 @@ SKIPPED_NAME = "skipped.csv"
 SKIP_CLASSES = ("dx", "dy", "dtheta")
 """Why a command was skipped: the first of its values beyond the preset's step limits, in this order.
 Commands migrated from a version 1 or 2 index whose reason names none of them are counted as ``"other"``."""
-
-
-class IndexFormatError(MotionFormatError):
-    """An index file is malformed, of an unknown or newer version, or lists another robot."""
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gait_generator.errors import MotionFormatError
+from motions.errors import IndexFormatError, MotionFormatError
 from motions.index.entries import (
     ENTRY_STATUSES,
     INDEX_FORMAT,
@@ -20,7 +20,6 @@ from motions.index.entries import (
     READABLE_VERSIONS,
     SKIP_CLASSES,
     VALIDATION_STATUSES,
-    IndexFormatError,
     MotionEntry,
     MotionIndex,
     SkippedCommand,

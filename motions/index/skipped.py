@@ -28,7 +28,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from motions.atomic import AtomicFile, atomic_writer
-from motions.index.entries import SKIPPED_NAME, IndexFormatError, MotionIndex, SkippedCommand, SkippedSummary
+from motions.errors import IndexFormatError
+from motions.index.entries import SKIPPED_NAME, MotionIndex, SkippedCommand, SkippedSummary
 from motions.safe_io import MAX_INT_DIGITS, short
 from motions.safe_stream import iter_lines
 

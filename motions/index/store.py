@@ -8,14 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from motions.atomic import atomic_writer, remove_stale_temps
-from motions.index.entries import (
-    MAX_INDEX_BYTES,
-    SKIPPED_NAME,
-    IndexFormatError,
-    MotionEntry,
-    MotionIndex,
-    Validation,
-)
+from motions.errors import IndexFormatError
+from motions.index.entries import MAX_INDEX_BYTES, SKIPPED_NAME, MotionEntry, MotionIndex, Validation
 from motions.index.schema import index_file, iter_index_json, read_index
 from motions.index.skipped import SkippedWriter, replace_skipped
 from motions.locking import exclusive_lock
