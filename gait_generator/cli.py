@@ -1,4 +1,4 @@
-"""``auto_gait_generator``: write walking motions (random, grid sweep or listed commands) in parallel, plus an index."""
+"""auto_gait_generator: write walking motions (random, grid sweep or listed commands) in parallel, plus an index."""
 
 from __future__ import annotations
 
@@ -20,64 +20,93 @@ from gait_generator.sweep import (
     random_commands,
 )
 from gait_generator.timing import LENGTH_RANGE
+from motions.console import (
+    HelpFormatter,
+    add_option,
+    add_verbose,
+    choices,
+    error,
+    plural,
+    verbose_environment,
+    waive_required,
+)
 from motions.errors import GaitGeneratorError, OutputError
 from motions.index import MAX_INDEX_ENTRIES, SKIP_CLASSES
 
 if TYPE_CHECKING:
     from gait_generator.batch import BatchResult
+    from motions.index import MotionEntry
 
-__all__ = ["main", "build_parser", "run", "random_commands", "motion_seed"]
+__all__ = ["build_parser", "main", "motion_seed", "random_commands", "run"]
+
+PROG = "auto_gait_generator"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (robot choices come from the registry)."""
+    """The argument parser (robot and preset choices come from the registry)."""
+    from gait_generator.batch import BACKENDS
     from robots import list_robots
 
     p = argparse.ArgumentParser(
-        prog="auto_gait_generator",
-        description="Generate reference walking motions with placo (60 fps, seamless loops by default).",
+        prog=PROG, formatter_class=HelpFormatter,
+        description="Generate reference walking motions with placo (60 fps, seamless loops by default) for random "
+                    "commands, a grid sweep or listed commands, in parallel, and list them in OUTPUT/index.json.",
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument("-n", type=int, default=None,
-                      help="random commands: number of motions per preset (default 10), drawn in the preset's command_range")
+                      help="random commands: number of motions per preset, drawn in the preset's command_range "
+                           "(default: 10)")
     what.add_argument("--sweep", action="store_true",
                       help="grid of commands over each preset's command_range (narrowed or widened by "
-                           "--min_*/--max_*), spaced by the robot spec's sweep steps")
+                           "--min-*/--max-*), spaced by the robot spec's sweep steps")
     what.add_argument("--commands", type=Path, metavar="FILE",
                       help="commands from a .csv, .yaml or .json file (dx, dy, dtheta per step; streamed)")
-    p.add_argument("-o", "--output", type=Path, help="output directory")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="output directory (not needed with --dry-run or --list-robots)")
     p.add_argument("--robot", default="mini_biped",
-                   help=f"registered robot ({', '.join(list_robots())}) or a robot spec .yaml")
-    p.add_argument("--list-robots", action="store_true", help="print the registered robots and exit")
-    p.add_argument("--preset", default="medium",
-                   help="preset name of the robot or a preset .yaml, or several separated by commas (default medium); "
-                        "every command is run with each preset")
-    p.add_argument("-l", "--length", type=float, default=10.0,
-                   help="clip length in seconds, rounded to whole gait cycles for looping clips (default 10)")
-    p.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
-    p.add_argument("--seed", type=int, default=0, help="global seed (default 0)")
+                   help=f"registered robot {choices(list_robots())} or a robot spec .yaml")
+    p.add_argument("--list-robots", action=waive_required("output"), help="print the registered robots and exit")
+    p.add_argument("--preset", default="medium", metavar="NAME[,NAME...]",
+                   help=f"preset of the robot {choices(_preset_names())} or a preset .yaml, or several separated "
+                        "by commas; every command is run with each preset")
+    p.add_argument("-l", "--length", type=float, default=10.0, metavar="SECONDS",
+                   help="clip length in seconds, rounded to whole gait cycles for looping clips")
+    p.add_argument("--fps", type=float, default=60.0, help="frame rate (frames/s)")
+    p.add_argument("--seed", type=int, default=0, help="global seed")
     p.add_argument("--with-start", action="store_true", help="record the start from standing (non-looping clips)")
     for key, unit in (("dx", "m"), ("dy", "m"), ("dtheta", "rad")):
-        p.add_argument(f"--min_{key}", type=float, default=None,
-                       help=f"lowest {key} per step ({unit}); default from the preset's command_range")
-        p.add_argument(f"--max_{key}", type=float, default=None,
-                       help=f"highest {key} per step ({unit}); default from the preset's command_range")
-    p.add_argument("--xy_step", type=float, default=None, help="--sweep grid spacing of dx and dy (m); default from the spec")
-    p.add_argument("--theta_step", type=float, default=None, help="--sweep grid spacing of dtheta (rad); default from the spec")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--backend", choices=("loky", "dask"), default="loky",
-                   help="loky: local joblib processes (default); dask: a dask.distributed cluster")
+        for end, word in (("min", "lowest"), ("max", "highest")):
+            add_option(p, f"--{end}-{key}", aliases=(f"--{end}_{key}",), type=float, default=None,
+                       metavar=unit.upper(),
+                       help=f"{word} {key} per step ({unit}) (default: from the preset's command_range)")
+    add_option(p, "--xy-step", aliases=("--xy_step",), type=float, default=None, metavar="M",
+               help="--sweep grid spacing of dx and dy (m) (default: the robot spec's sweep.xy_step)")
+    add_option(p, "--theta-step", aliases=("--theta_step",), type=float, default=None, metavar="RAD",
+               help="--sweep grid spacing of dtheta (rad) (default: the robot spec's sweep.theta_step)")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes")
+    p.add_argument("--backend", choices=BACKENDS, default="loky",
+                   help="loky: local joblib processes; dask: a dask.distributed cluster")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask scheduler address (default: start a local cluster of -j workers)")
     p.add_argument("--strict", action="store_true", help="exit with 1 if any motion failed")
-    p.add_argument("--dry-run", action="store_true",
+    p.add_argument("--dry-run", action=waive_required("output"),
                    help="read and check the arguments and commands, print how many motions would be generated or "
-                        "skipped per preset, and write nothing (-o not needed)")
+                        "skipped per preset, and write nothing")
     p.add_argument("--preview", action="store_true",
                    help="afterwards, play the first generated clip in meshcat (127.0.0.1; prints the URL)")
     p.add_argument("--preview-html", type=Path, default=None, metavar="OUT.html",
                    help="afterwards, write the first generated clip as a self-contained HTML animation")
+    add_verbose(p)
     return p
+
+
+def _preset_names() -> list[str]:
+    """The preset names of the registered robots, sorted (for the help)."""
+    from robots import list_robots
+    from robots.registry import BUILTIN_ROBOTS
+    from robots.spec import load_spec
+
+    return sorted({name for robot in list_robots() for name in load_spec(BUILTIN_ROBOTS[robot]).presets})
 
 
 def _ranges(args: argparse.Namespace, preset_ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
@@ -88,7 +117,7 @@ def _ranges(args: argparse.Namespace, preset_ranges: dict[str, tuple[float, floa
         lo = preset_ranges[key][0] if lo is None else lo
         hi = preset_ranges[key][1] if hi is None else hi
         if lo > hi:
-            raise GaitGeneratorError(f"--min_{key} {lo} is larger than --max_{key} {hi}")
+            raise GaitGeneratorError(f"--min-{key} {lo} is larger than --max-{key} {hi}")
         out[key] = (lo, hi)
     return out
 
@@ -107,14 +136,16 @@ def _check_arguments(args: argparse.Namespace) -> None:
     for key in ("min_dx", "max_dx", "min_dy", "max_dy", "min_dtheta", "max_dtheta", "xy_step", "theta_step"):
         value = getattr(args, key)
         if value is not None and not (math.isfinite(value) and abs(value) <= COMMAND_LIMIT):
-            raise GaitGeneratorError(f"--{key} {value:g} is not a finite number within +-{COMMAND_LIMIT:g}")
+            flag = "--" + key.replace("_", "-")
+            raise GaitGeneratorError(f"{flag} {value:g} is not a finite number within +-{COMMAND_LIMIT:g}")
 
 
 def _dry_run(jobs: JobList, presets: list, source: str) -> int:
     """Print what a batch would do with ``jobs`` (commands within or beyond each preset's limits)."""
     counts = [str(len(jobs.commands(p))) for p in range(len(presets))]  # per preset (a --sweep grid may differ)
     each = counts[0] if len(set(counts)) == 1 else "/".join(counts)
-    print(f"dry run: {len(jobs)} motions ({each} commands from {source} x {len(presets)} preset(s)); nothing written")
+    print(f"dry run: {plural(len(jobs), 'motion')} ({each} commands from {source} x {plural(len(presets), 'preset')}); "
+          "nothing written")
     within = 0
     for p, preset in enumerate(presets):
         axis, _ = preset.first_beyond(jobs.commands(p))
@@ -141,19 +172,29 @@ def _prepare_output(path: Path) -> None:
         raise OutputError(f"{path}: output directory is not writable: {exc.strerror or exc}") from exc
 
 
-def _summary(result: "BatchResult", output: Path) -> None:
-    print(f"wrote {result.ok} of {result.total} motions to {output} (index.json); regenerated {result.generated}, "
-          f"reused {result.reused}, failed {result.failed}, skipped {result.count('skipped')}", file=sys.stderr)
+def _summary(result: BatchResult, output: Path, failures: list[MotionEntry] | None) -> None:
+    """The batch's counts, its skipped commands and its failures grouped by reason (``failures``: list each)."""
+    print(f"wrote {result.ok} of {plural(result.total, 'motion')} to {output} (index.json); generated "
+          f"{result.generated}, reused {result.reused}, failed {result.failed}, skipped {result.count('skipped')}",
+          file=sys.stderr)
     if result.skipped_file is not None:
         order = {key: k for k, key in enumerate(SKIP_CLASSES)}
         why = "; ".join(f"{preset}: " + ", ".join(f"{key} {counts[key]}" for key in sorted(counts, key=order.get))
                         for preset, counts in result.skipped.items())
         print(f"  skipped {result.count('skipped')} (beyond the preset's step limits, never clamped; {why}): "
               f"listed in {result.skipped_file}", file=sys.stderr)
-    for e in result.failures:
-        print(f"  failed {e.file}: {e.reason}", file=sys.stderr)
-    if result.failed > len(result.failures):
-        print(f"  ... and {result.failed - len(result.failures)} more failed (see index.json)", file=sys.stderr)
+    if not result.failed:
+        return
+    if failures is not None:
+        print(f"  failed {result.failed} (the planner could not make them; reasons also in index.json):",
+              file=sys.stderr)
+        for e in sorted(failures, key=lambda e: e.id):
+            print(f"    {e.file}: {e.reason}", file=sys.stderr)
+        return
+    print(f"  failed {result.failed}, by reason (each motion's reason is in index.json; -v lists them):",
+          file=sys.stderr)
+    for line in result.failures.lines(indent="    "):
+        print(line, file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,8 +204,6 @@ def run(args: argparse.Namespace) -> int:
     from gait_generator.timing import snap_timing
     from robots import load_robot
 
-    if args.output is None and not args.dry_run:
-        raise GaitGeneratorError("-o/--output is required")
     _check_arguments(args)
     robot = load_robot(args.robot)
     sources = [p.strip() for p in str(args.preset).split(",") if p.strip()]
@@ -197,9 +236,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{preset.name}: {timing.describe()}", file=sys.stderr)
     settings = BatchSettings(robot=args.robot, output=args.output, length=args.length, fps=args.fps,
                              with_start=args.with_start)
+    failures: list[MotionEntry] | None = [] if args.verbose else None
+
+    def on_entry(entry: MotionEntry) -> None:
+        if failures is not None and entry.status != "ok":
+            failures.append(entry)
+
     result = run_batch(jobs, {p.name: p for p in presets}, robot.name, settings, n_jobs=args.jobs,
-                       backend=args.backend, scheduler=args.scheduler)
-    _summary(result, args.output)
+                       backend=args.backend, scheduler=args.scheduler, on_entry=on_entry)
+    _summary(result, args.output, failures)
     if result.ok == 0:
         return 1
     if args.preview or args.preview_html is not None:
@@ -222,12 +267,13 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(list_robots()))
             return 0
         try:
-            return run(args)
+            with verbose_environment(args.verbose):
+                return run(args)
         except GaitGeneratorError as exc:
-            print(f"auto_gait_generator: error: {exc}", file=sys.stderr)
+            error(PROG, exc)
             return 2
     except KeyboardInterrupt:
-        print("auto_gait_generator: interrupted; the motions finished so far are in the index", file=sys.stderr)
+        print(f"{PROG}: interrupted; the motions finished so far are in the index", file=sys.stderr)
         return 130
 
 

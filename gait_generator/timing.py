@@ -96,7 +96,8 @@ def snap_timing(preset: Preset, fps: float) -> StepTiming:
     """
     lo, hi = FPS_RANGE
     if not (isinstance(fps, (int, float)) and lo <= fps <= hi):
-        raise PresetError(f"fps = {fps} is outside the allowed range [{lo:g}, {hi:g}]")
+        shown = fps if isinstance(fps, (int, float)) else f"{fps!r} (not a number)"
+        raise PresetError(f"fps = {shown} is outside the allowed range [{lo:g}, {hi:g}]")
     fps = float(fps)
     substep = max(1, round(fps / 30.0))
     ss = max(2 * substep, round(preset.single_support_duration * fps / substep) * substep)

@@ -60,6 +60,8 @@ class MotionLibrary:
     Attributes:
         motions: The clips, in load order.
         files: The file each clip was read from (None if built from memory).
+        validation: Each clip's validation status from its index (``"pass"``,
+            ``"fail"``), or None where unknown.
         weights: Sampling probabilities, shape (M,), summing to 1.
         commands: Commands ``(dx, dy, dtheta)`` of the clips, shape (M,), m, m, rad per step.
         joint_names: Joint column order of :class:`Reference` outputs.
@@ -79,6 +81,7 @@ class MotionLibrary:
         motions: Sequence[Motion],
         weights: ArrayLike | None = None,
         files: Sequence[Path | None] | None = None,
+        validation: Sequence[str | None] | None = None,
     ) -> None:
         """Build a library from clips in memory.
 
@@ -87,10 +90,12 @@ class MotionLibrary:
             weights: Non-negative sampling weights, shape (M,), not all zero;
                 uniform if None. Normalised to probabilities.
             files: Where each clip came from, for messages; None if unknown.
+            validation: Each clip's validation status (``"pass"``, ``"fail"``
+                or None if unknown); None if unknown for all.
 
         Raises:
             LibraryError: No clips, joint names that differ between clips, or
-                bad weights.
+                bad weights, files or validation of another length.
         """
         motions = tuple(motions)
         if not motions:
@@ -101,8 +106,12 @@ class MotionLibrary:
         files = tuple(None if f is None else Path(f) for f in files) if files is not None else (None,) * len(motions)
         if len(files) != len(motions):
             raise LibraryError(f"files: {len(files)} entries, expected one per motion ({len(motions)})")
+        validation = tuple(validation) if validation is not None else (None,) * len(motions)
+        if len(validation) != len(motions):
+            raise LibraryError(f"validation: {len(validation)} entries, expected one per motion ({len(motions)})")
         self.motions: tuple[Motion, ...] = motions
         self.files: tuple[Path | None, ...] = files
+        self.validation: tuple[str | None, ...] = validation
         self.joint_names: tuple[str, ...] = motions[0].joint_names
         self._columns = [self._joint_columns(i) for i in range(len(motions))]
         self.weights: FloatArray = self._normalised_weights(weights)
@@ -187,7 +196,8 @@ class MotionLibrary:
                 f"({len(sources)} listed)"
             )
         motions, srcs = zip(*selected)
-        return cls(motions, weights=[s.weight for s in srcs], files=[s.file for s in srcs])
+        return cls(motions, weights=[s.weight for s in srcs], files=[s.file for s in srcs],
+                   validation=[s.validation for s in srcs])
 
     def _joint_columns(self, i: int) -> NDArray[np.intp]:
         """Columns of clip ``i`` in library joint order; raise if its joint set differs."""
@@ -216,6 +226,22 @@ class MotionLibrary:
 
     def __len__(self) -> int:
         return len(self.motions)
+
+    def __repr__(self) -> str:
+        """A few lines: clips, joints, looping clips and interpolation; clip counts by robot, preset and validation."""
+
+        def counts(values: Sequence[object]) -> str:
+            tally: dict[str, int] = {}
+            for value in values:
+                tally[str(value)] = tally.get(str(value), 0) + 1
+            return ", ".join(f"{key} {n}" for key, n in sorted(tally.items()))
+
+        looping = sum(m.loop.looping for m in self.motions)
+        return (f"MotionLibrary({len(self)} clips, {self.num_joints} joints, {looping} looping, "
+                f"interpolation={self.interpolation!r}\n"
+                f"  robots: {counts([m.meta.get('robot') for m in self.motions])}\n"
+                f"  presets: {counts([m.meta.get('preset') for m in self.motions])}\n"
+                f"  validation: {counts(['not validated' if v is None else v for v in self.validation])})")
 
     def __getitem__(self, index: int) -> Motion:
         return self.motions[index]

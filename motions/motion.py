@@ -226,6 +226,15 @@ class Motion:
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
+    def __repr__(self) -> str:
+        """One line: robot, preset, frames, rate, duration, joints, command and loop; never the arrays."""
+        c, loop = self.command, self.loop
+        cycles = f"looping {loop.num_cycles} cycles of {loop.cycle_frames} frames" if loop.looping else "not looping"
+        return (f"Motion(robot={self.meta.get('robot')!r}, preset={self.meta.get('preset')!r}, "
+                f"{self.num_frames} frames at {self.fps:g} fps ({self.num_frames / self.fps:.3g} s), "
+                f"{self.num_joints} joints, command dx={c.dx:g} m dy={c.dy:g} m dtheta={c.dtheta:g} rad per step, "
+                f"{cycles})")
+
     @property
     def has_accelerations(self) -> bool:
         """True when the clip carries its exact accelerations."""

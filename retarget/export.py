@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,16 @@ WEIGHTINGS = ("uniform", "balanced")
 MANIFEST_NAME = "manifest.json"
 Transfer = Callable[[Motion, Robot, Robot], tuple[Motion, dict[str, Any]]]
 """Moves a motion from a source robot onto a target robot: ``(motion, source, target) -> (motion, metrics)``."""
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, clips done, clips in all)`` as a run goes through its clips."""
+
+
+def _counted(files: list[Path], stage: str, progress: Progress | None) -> Iterator[Path]:
+    """``files``, calling ``progress(stage, done, total)`` once each has been dealt with."""
+    for done, file in enumerate(files, 1):
+        yield file
+        if progress is not None:
+            progress(stage, done, len(files))
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -91,6 +101,7 @@ def retarget(
     log: Callable[[str], None] | None = None,
     robots_dirs: Sequence[str | os.PathLike[str]] = (),
     transfer: Transfer | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Export motions for a training consumer.
 
@@ -118,6 +129,8 @@ def retarget(
         transfer: Moves one motion from ``from_robot`` onto ``robot`` (required with
             ``from_robot``): :func:`gait_generator.transfer.transfer_motion`, scaled keypoint
             IK. It is passed in so that exporting never loads the IK.
+        progress: Called with ``(stage, done, total)`` after each clip is read
+            (``"load"``), moved onto ``robot`` (``"transfer"``) and written (``"write"``).
 
     Returns:
         The manifest that was written to ``out/manifest.json``.
@@ -139,11 +152,12 @@ def retarget(
                          "gait_generator.transfer.transfer_motion (exporting has no IK of its own)")
     target = load_user_robot(robot, robots_dirs)
     files, excluded = collect_sources(source)
-    motions = [load(f) for f in files]  # raises MotionFormatError naming the file before anything is written
+    # raises MotionFormatError naming the file before anything is written
+    motions = [load(f) for f in _counted(files, "load", progress)]
     errors: list[dict[str, Any] | None] = [None] * len(motions)
     if from_robot is not None:
-        motions, errors = _transfer_all(files, motions, load_user_robot(from_robot, robots_dirs), target,
-                                        from_robot, transfer)
+        motions, errors = _transfer_all(_counted(files, "transfer", progress), motions,
+                                        load_user_robot(from_robot, robots_dirs), target, from_robot, transfer)
     fps = fmt.default_fps if fps is None else fps
     if fps is not None:
         motions = [resample(m, fps) for m in motions]
@@ -155,7 +169,8 @@ def retarget(
     maps: dict[str | None, JointMapping] = {}
     entries: list[dict[str, Any]] = []
     with staged_output(out_path, is_ours=lambda folder: (folder / MANIFEST_NAME).is_file(), log=log) as stage:
-        for file, motion, weight, name, error in zip(files, motions, clip_weights, names, errors):
+        for file, motion, weight, name, error in zip(_counted(files, "write", progress), motions, clip_weights, names,
+                                                     errors):
             source_robot = motion.meta.get("robot")
             if source_robot not in maps:
                 if mapping is None and source_robot is not None and not is_robot_name(str(source_robot)):
@@ -169,6 +184,12 @@ def retarget(
             try:
                 clip = fmt.write_clip(motion, table, run, weight)
             except GaitGeneratorError as exc:
+                if (isinstance(exc, RetargetError) and table.is_identity and from_robot is None
+                        and source_robot is not None and not names_robot(str(source_robot), target, robot)
+                        and not set(joint_order) <= set(motion.joint_names)):
+                    raise RetargetError(f"{file}: motion is for robot '{source_robot}', not '{target.name}', and no "
+                                        f"mapping table maps its joints; pass --from-robot {source_robot} to move "
+                                        f"the gaits onto {target.name} (or --mapping TABLE.yaml)") from exc
                 raise type(exc)(f"{file}: {exc}") from exc
             atomic_write_bytes(stage / name, clip.data)
             entries.append({
@@ -198,7 +219,7 @@ def retarget(
     return manifest
 
 
-def _transfer_all(files: list[Path], motions: list[Motion], source: Robot, target: Robot,
+def _transfer_all(files: Iterable[Path], motions: list[Motion], source: Robot, target: Robot,
                   source_arg: str | os.PathLike[str], transfer: Transfer
                   ) -> tuple[list[Motion], list[dict[str, Any] | None]]:
     """Move every motion from ``source`` (the user's ``source_arg``) onto ``target``; errors name the file."""

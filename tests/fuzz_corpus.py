@@ -139,7 +139,7 @@ def _argument_cases(add: Callable[..., None]) -> None:
         ("length_nan", ["-l", "nan"], "--length"), ("length_inf", ["-l", "inf"], "--length"),
         ("length_1e6", ["-l", "1e6"], "--length"), ("seed_negative", ["--seed", "-1"], "--seed"),
         ("jobs_0", ["-j", "0"], "-j"), ("n_0", ["-n", "0"], "-n"), ("n_1e9", ["-n", "1000000000"], "-n"),
-        ("fps_nan", ["--fps", "nan"], "fps"), ("max_dx_1e300", ["--max_dx", "1e300"], "--max_dx"),
+        ("fps_nan", ["--fps", "nan"], "fps"), ("max_dx_1e300", ["--max_dx", "1e300"], "--max-dx"),
         ("sweep_step_tiny", ["--sweep", "--xy_step", "1e-300"], "--sweep"),
     ):
         add(name, "arguments", GEN, [*out, *flags], names, {}, seconds=FAST, absent=["out"])

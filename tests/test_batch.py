@@ -64,7 +64,7 @@ def test_impossible_commands_are_skipped_or_failed_and_the_rest_complete(tmp_pat
     assert f"skipped 1 (beyond the preset's step limits, never clamped; medium: dx 1): listed in {out}/skipped.csv" \
         in err and "failed 1" in err
     assert main(["--commands", str(cmds), "--preset", "medium", "-l", "1", "-o", str(out), "--strict"]) == 1
-    assert "regenerated 1, reused 2" in capsys.readouterr().err  # only the failed one is retried
+    assert "generated 0, reused 2, failed 1, skipped 1" in capsys.readouterr().err  # only the failed one is retried
     assert read_index(out).skipped.counts == {"medium": {"dx": 1}} and len(list(iter_skipped(read_index(out)))) == 1
 
 
@@ -110,7 +110,7 @@ def test_killed_batch_resumes_to_the_same_files_and_then_regenerates_nothing(tmp
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.npz")}
     proc = subprocess.run([sys.executable, "-m", "gait_generator.cli", *args, "-o", str(out)],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
-    assert proc.returncode == 0 and "regenerated 0, reused 10" in proc.stderr
+    assert proc.returncode == 0 and "generated 0, reused 10" in proc.stderr
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.npz")} == mtimes
     assert files(out) == files(ref)
 
@@ -119,7 +119,7 @@ def test_a_file_from_other_settings_is_regenerated(tmp_path, capsys):
     args = ["-n", "2", "-o", str(tmp_path), "--seed", "1"]
     assert main([*args, "-l", "1"]) == 0
     assert main([*args, "-l", "2"]) == 0
-    assert "regenerated 2, reused 0" in capsys.readouterr().err
+    assert "generated 2, reused 0" in capsys.readouterr().err
 
 
 def test_dask_backend_gives_the_same_files(tmp_path):

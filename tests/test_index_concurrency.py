@@ -49,7 +49,7 @@ def test_generate_validate_generate_keeps_every_grade(clips, tmp_path, capsys):
     assert len(before) == 4 and all(v is not None for v in before.values())
     args = ["-n", "4", "-l", "1", "--seed", "1", "-o", str(folder)]
     assert generate_main(args) == 0
-    assert "regenerated 0, reused 4" in capsys.readouterr().err
+    assert "generated 0, reused 4" in capsys.readouterr().err
     assert grades(folder) == before
     # A clip the generator has to regenerate (truncated) loses its grade; the others keep theirs.
     victim = sorted(on_disk(folder))[0]

@@ -93,7 +93,7 @@ def test_a_spec_that_does_not_load_fails_at_the_first_step(tmp_path: Path) -> No
     path.write_text(yaml.safe_dump(spec))
     code, lines = _check(str(path))
     assert code == 1
-    assert lines[1] == f"FAIL  spec          {path}: field 'trunk': missing"
+    assert lines[1] == f"FAIL  spec          {path}: missing field(s) ['trunk']"
     assert lines[-1].startswith("check failed: spec (0 of 1 steps passed")
 
 

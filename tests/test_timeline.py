@@ -9,6 +9,7 @@ from gait_generator.cycle import steady_cycle
 from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import resolve_preset
 from gait_generator.timing import snap_timing
+from motions.planar import Planar
 from robots import load_robot
 
 
@@ -52,3 +53,13 @@ def test_trunk_turns_at_a_constant_rate_in_a_steady_turn(timeline):
     assert yaw[n] - yaw[0] == pytest.approx(timeline.cycle_yaw)
     np.testing.assert_allclose(rate, timeline.cycle_yaw / (n / 60), rtol=1e-9)
     np.testing.assert_allclose(acc, 0.0, atol=1e-9)
+
+
+def test_a_placed_foothold_is_moved_and_shifted_but_keeps_its_side(timeline):
+    hold = timeline.holds[1][0]
+    move = Planar(0.3, -0.2, 0.7).pose()
+    placed = hold.placed(move, 24)
+    assert (placed.side, placed.start, placed.end) == (hold.side, hold.start + 24, hold.end + 24)
+    np.testing.assert_array_equal(placed.pose, move @ hold.pose)
+    assert placed.yaw == pytest.approx(hold.yaw + 0.7)
+    assert hold.placed(move).start == hold.start  # no shift by default

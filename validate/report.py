@@ -6,16 +6,18 @@ import base64
 import html
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from motions.atomic import atomic_write_text
+from motions.console import ReasonGroups
 from validate.result import ERROR, FAIL, PASS, MotionResult
 from validate.thresholds import Thresholds
 
-__all__ = ["summary", "report_document", "write_json", "write_html"]
+__all__ = ["error_text", "failure_lines", "report_document", "summary", "write_html", "write_json"]
 
 
 def _metric(result: MotionResult, check: str, key: str) -> Any:
@@ -56,6 +58,45 @@ def summary(results: list[MotionResult], worst: int = 10) -> dict[str, Any]:
         "worker_seconds": wall,
         "worst_offenders": [{"file": r.file, "status": r.status, "reasons": r.reasons} for r in ranked[:worst]],
     }
+
+
+def error_text(result: MotionResult) -> str:
+    """Why ``result`` could not be validated, without the ``error:`` tag and the file name it starts with."""
+    text = result.reasons[0] if result.reasons else "unknown error"
+    text = text.removeprefix("error: ")
+    return text.removeprefix(f"{result.file}: ")
+
+
+def failure_lines(results: list[MotionResult], verbose: bool = False, kept_in: Sequence[str] = ()) -> list[str]:
+    """Lines about the motions that did not pass, for a terminal.
+
+    Without ``verbose``: per status, one line per failed check (``fail``) or
+    per error message (``error``, numbers aside) with its count and up to three
+    file names (:class:`motions.console.ReasonGroups`). With ``verbose``: one
+    line per motion, ``<status> <file>: <reasons>``.
+
+    Args:
+        results: The results, in a stable order (it picks the examples).
+        verbose: List every motion.
+        kept_in: Where every reason is kept (``index.json``, the report), for the header.
+    """
+    if verbose:
+        return [f"{r.status} {r.file}: " + (error_text(r) if r.status == ERROR else "; ".join(r.reasons))
+                for r in results if r.status != PASS]
+    kept = f"every reason is in {' and '.join(kept_in)}; " if kept_in else ""
+    lines = []
+    for status, by in ((FAIL, "check"), (ERROR, "reason")):
+        groups = ReasonGroups()
+        motions = 0
+        for k, r in enumerate(results):
+            if r.status == status:
+                motions += 1
+                for reason in (r.failed_checks if status == FAIL else [error_text(r)]):
+                    groups.add(reason, Path(r.file).name, order=k)
+        if motions:
+            lines.append(f"{status} {motions}, by {by} ({kept}-v lists each motion):")
+            lines += groups.lines(indent="  ")
+    return lines
 
 
 def report_document(results: list[MotionResult], thresholds: Thresholds) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``gait_robot``: bring a new robot into the project.
+"""gait_robot: bring a new robot into the project.
 
 Subcommands (each one is a ``_add_<name>`` function that registers its arguments
 and a ``_run_<name>`` function that does the work and returns the exit code):
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gait_generator.errors import PresetError
+from motions.console import HelpFormatter, choices, error
 from motions.errors import GaitGeneratorError, OutputError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _relative_or_absolute(target: Path, folder: Path) -> str:
 
 def _add_init(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "init",
+        "init", formatter_class=HelpFormatter,
         help="propose a robot spec and presets for a biped URDF",
         description="Propose a complete robot spec for a biped URDF (trunk, feet and soles, driven joints, knee "
                     "signs, bent-knee posture, actuator gains, presets scaled from the closest built-in robot) "
@@ -106,21 +107,23 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _add_check(sub: argparse._SubParsersAction) -> None:
+    from robots import list_robots
     from validate.robot_check import CLIP_SECONDS
 
     p = sub.add_parser(
-        "check",
+        "check", formatter_class=HelpFormatter,
         help="check that a robot spec loads, stands and walks",
         description="Load a robot spec and check it step by step: the spec loads and its MuJoCo model compiles; "
                     "the self-collision pairs excluded (collisions section); a 2 s stand holding the initial "
                     "posture; one forward clip per preset (half the preset's max_dx_forward), validated with "
                     "physics replay. Prints one line per step; exits 1 if any step fails.",
     )
-    p.add_argument("spec", help="robot spec file (.yaml) or registered robot name")
+    p.add_argument("spec", help=f"robot spec file (.yaml) or registered robot name {choices(list_robots())}")
     p.add_argument("--presets", type=lambda text: [n.strip() for n in text.split(",") if n.strip()],
+                   metavar="NAME[,NAME...]",
                    help="comma-separated presets to walk (default: every preset of the robot)")
-    p.add_argument("--length", type=float, default=CLIP_SECONDS,
-                   help=f"length of each clip in s (default {CLIP_SECONDS:g})")
+    p.add_argument("--length", type=float, default=CLIP_SECONDS, metavar="SECONDS",
+                   help="length of each clip in s")
     p.add_argument("--html", type=Path, help="write a self-contained HTML preview of the first clip here")
     p.set_defaults(run=_run_check)
 
@@ -189,7 +192,8 @@ _SUBCOMMANDS = (_add_init, _add_check)
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gait_robot`` argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Bring a new robot into the project.")
+    parser = argparse.ArgumentParser(prog=PROG, description="Bring a new robot into the project.",
+                                     formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in _SUBCOMMANDS:
         add(sub)
@@ -207,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return int(args.run(args))
         except GaitGeneratorError as exc:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            error(PROG, exc)
             return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

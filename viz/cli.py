@@ -24,6 +24,7 @@ from pathlib import Path
 
 import robots
 from motions.atomic import atomic_write_bytes, remove_stale_temps
+from motions.console import HelpFormatter, choices
 from motions.errors import GaitGeneratorError, MotionFormatError, OutputError
 from motions.index import INDEX_NAME
 from viz.preview import (
@@ -71,13 +72,16 @@ def _library_outputs(folder: Path, args: argparse.Namespace) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gait_preview", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="gait_preview", formatter_class=HelpFormatter,
+                                description="Look at a motion clip or a motion library: a live meshcat view, a "
+                                            "self-contained HTML page or PNG plots.")
     p.add_argument("path", type=Path, help="motion .npz, a folder of motions, or its index.json")
     p.add_argument("--clip", metavar="NAME|INDEX",
-                   help="for a folder or index.json: the clip to show (file name, stem, or 0-based index); "
-                        "default: the live view shows the first, --html writes the library page")
-    p.add_argument("--robot", help=f"robot name {robots.list_robots()} or spec .yaml (default: the motion's meta['robot'], "
-                                   "a registered name or one found in --robots-dir; a path there is refused)")
+                   help="for a folder or index.json: the clip to show (file name, stem, or 0-based index) "
+                        "(default: the live view shows the first, --html writes the library page)")
+    p.add_argument("--robot", help=f"robot name {choices(robots.list_robots())} or spec .yaml (default: the "
+                                   "motion's meta['robot'], a registered name or one found in --robots-dir; a path "
+                                   "there is refused)")
     p.add_argument("--robots-dir", action="append", type=Path, default=[], metavar="DIR",
                    help="folder of robot specs (DIR/NAME.yaml or DIR/NAME/NAME.yaml) to look robot names up in, "
                         "after the registry; repeatable")
@@ -85,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "and exit")
     p.add_argument("--plot", type=Path, help="write a PNG of the plots (a library: velocity coverage) and exit")
     p.add_argument("--loop", action="store_true", help="loop the clip, continuing through its loop offset")
-    p.add_argument("--speed", type=float, default=1.0, help="playback speed factor (default 1 = real time)")
+    p.add_argument("--speed", type=float, default=1.0, help="playback speed factor (1 = real time)")
     p.add_argument("--open", action="store_true", help="open the live viewer in a browser (only with a display)")
     return p
 

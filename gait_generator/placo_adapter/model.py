@@ -21,6 +21,7 @@ import pinocchio
 import placo
 
 from gait_generator.errors import PlanningError
+from motions.console import quiet_native_output
 from robots import Robot
 
 __all__ = [
@@ -99,8 +100,9 @@ class HumanoidModel:
     def __init__(self, robot: Robot) -> None:
         self.robot = robot
         try:
-            self.placo = placo.HumanoidRobot(str(robot.placo_urdf_path), placo.Flags.ignore_collisions)
-            """The placo model (for the adapter's modules only)."""
+            with quiet_native_output():  # placo's "Can't find head frames" warnings: shown with -v only
+                self.placo = placo.HumanoidRobot(str(robot.placo_urdf_path), placo.Flags.ignore_collisions)
+                """The placo model (for the adapter's modules only)."""
         except Exception as exc:  # placo raises plain RuntimeError
             raise PlanningError(f"placo cannot load robot '{robot.name}' ({robot.spec.urdf}): {exc}") from exc
         m = self.placo

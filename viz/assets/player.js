@@ -282,7 +282,9 @@
       this.slider.max = String(clip.duration);
       this.slider.step = String(1 / clip.fps);
       this.title.textContent = clip.name;
-      this.title.title = JSON.stringify(clip.header.summary);
+      const s = clip.header.summary, f = (v) => v.map((x) => x.toFixed(3)).join(", ");
+      this.title.title = s.robot + " " + s.preset + ": command (dx, dy, d\u03b8) " + f(s.command) + " per step; achieved " +
+        "(vx, vy, yaw rate) " + f(s.achieved) + "; " + s.frames + " frames at " + s.fps + " fps";
       this.seek(0, true);
     }
 
