@@ -1,4 +1,4 @@
-"""``gait_retarget``: export generated motions for a training consumer (MimicKit, AWD, GMR)."""
+"""``gait_retarget``: export generated motions for a training consumer (MimicKit, AWD, GMR, mjlab, Isaac Lab)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--robot", required=True,
                    help=f"target robot ({', '.join(list_robots())}) or a robot spec .yaml")
     p.add_argument("--format", required=True, choices=FORMATS, help="consumer format")
-    p.add_argument("--fps", type=float, default=None, help="resample to this rate (frames/s); default: keep (mjlab: 50, its env step rate)")
+    p.add_argument("--fps", type=float, default=None,
+                   help="resample to this rate (frames/s); default: keep (mjlab: 50, its env step rate; isaaclab: "
+                        "a multiple of the clip's rate that keeps the loader's nearest-frame blend within 0.5 mm / "
+                        "0.05 deg)")
     p.add_argument("--loop", choices=LOOP_MODES, default="wrap",
                    help="wrap: looping clips loop where the consumer can do it exactly; clamp: play once")
     p.add_argument("--weights", choices=WEIGHTINGS, default="uniform",
@@ -34,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--robots-dir", action="append", type=Path, default=[], metavar="DIR",
                    help="folder of robot specs (DIR/NAME.yaml or DIR/NAME/NAME.yaml) to look --robot and "
                         "--from-robot names up in, after the registry; repeatable")
+    p.add_argument("--joint-order", default=None, metavar="FILE",
+                   help="mjlab/isaaclab: the env's joint order (YAML list, text one per line, or {joints, bodies})")
+    p.add_argument("--dataset-prefix", default="", metavar="PATH",
+                   help="mimickit: written before each clip in dataset.yaml (the folder as MimicKit's working "
+                        "directory sees it); default: none, clip paths relative to the export folder")
     return p
 
 
@@ -50,7 +58,8 @@ def _main(args: argparse.Namespace) -> int:
     try:
         manifest = retarget(args.input, args.output, robot=args.robot, format=args.format, fps=args.fps,
                             loop=args.loop, weights=args.weights, mapping=args.mapping, from_robot=args.from_robot,
-                            log=lambda line: print(line, file=sys.stderr), robots_dirs=args.robots_dir)
+                            log=lambda line: print(line, file=sys.stderr), robots_dirs=args.robots_dir,
+                            joint_order=args.joint_order, dataset_prefix=args.dataset_prefix)
     except (GaitGeneratorError, ValueError) as exc:
         print(f"gait_retarget: error: {exc}", file=sys.stderr)
         return 2

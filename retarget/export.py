@@ -25,8 +25,9 @@ from gait_generator.errors import GaitGeneratorError, RetargetError
 from motions import Motion, load
 from motions.storage import to_bytes
 from motions.atomic import atomic_write_bytes, atomic_write_text
-from retarget import awd, gmr, mimickit, mjlab
+from retarget import awd, gmr, isaaclab, mimickit, mjlab
 from retarget.mapping import JointMapping, mimickit_dof_names, resolve_mapping
+from retarget.order import load_order
 from retarget.resample import resample
 from retarget.sources import collect_sources
 from retarget.staging import staged_output
@@ -36,7 +37,7 @@ from robots.mjcf import mjcf_xml
 
 __all__ = ["FORMATS", "LOOP_MODES", "WEIGHTINGS", "MANIFEST_NAME", "retarget", "motion_weights"]
 
-FORMATS = ("mimickit", "awd", "gmr", "mjlab", "motion")
+FORMATS = ("mimickit", "awd", "gmr", "mjlab", "motion", "isaaclab")
 """Output formats, the choices of ``--format`` (``motion``: this project's own ``.npz``)."""
 LOOP_MODES = ("wrap", "clamp")
 """``wrap``: looping clips loop in the consumer where it can do so exactly; ``clamp``: play once."""
@@ -45,7 +46,9 @@ WEIGHTINGS = ("uniform", "balanced")
 MANIFEST_NAME = "manifest.json"
 DEFAULT_FPS = {"mjlab": 50.0}
 """Rate a format is resampled to when no ``fps`` is given: mjlab plays one frame per 50 Hz env step."""
-_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl", "mjlab": ".npz", "motion": ".npz"}
+_EXTENSION = {"mimickit": ".pkl", "awd": ".json", "gmr": ".pkl", "mjlab": ".npz", "motion": ".npz", "isaaclab": ".npz"}
+_OWN_RATE = ("mjlab", "isaaclab")
+"""Formats that sample the motion at their rate themselves (exact rate, Hermite), not via :func:`resample`."""
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -90,6 +93,8 @@ def retarget(
     from_robot: str | Path | None = None,
     log: Callable[[str], None] | None = None,
     robots_dirs: Sequence[str | os.PathLike[str]] = (),
+    joint_order: str | Path | None = None,
+    dataset_prefix: str = "",
 ) -> dict[str, Any]:
     """Export motions for a training consumer.
 
@@ -114,6 +119,9 @@ def retarget(
         log: Called with one line per written clip (and per clean-up of a killed run).
         robots_dirs: The user's robot spec folders, searched for ``robot`` and
             ``from_robot`` names after the registry.
+        joint_order: mjlab / isaaclab: the env's joint (and body) order
+            (:mod:`retarget.order`); default the robot's.
+        dataset_prefix: MimicKit: written before each clip in ``dataset.yaml``.
 
     Returns:
         The manifest that was written to ``out/manifest.json``.
@@ -137,13 +145,17 @@ def retarget(
         motions, errors = _transfer_all(files, motions, load_user_robot(from_robot, robots_dirs), target,
                                         from_robot)
     fps = DEFAULT_FPS.get(format) if fps is None else fps
-    if fps is not None:
+    if fps is not None and format not in _OWN_RATE:
         motions = [resample(m, fps) for m in motions]
+    if joint_order is not None and format not in _OWN_RATE:
+        raise ValueError(f"joint_order: applies to --format {' or '.join(_OWN_RATE)} only, not {format}")
+    order = load_order(joint_order, target.joint_names, mjlab.body_names(target)) if format in _OWN_RATE else None
     clip_weights = motion_weights(motions, target, weights)
     wrap = loop == "wrap"
     names = _output_names(files, _EXTENSION[format])
     xml = mjcf_xml(target) if format == "mimickit" else ""
     dof_names = mimickit_dof_names(xml) if format == "mimickit" else list(target.joint_names)
+    dof_names = list(order.joints) if order else dof_names
     maps: dict[str | None, JointMapping] = {}
     entries: list[dict[str, Any]] = []
     out_path = Path(out).absolute()
@@ -159,19 +171,24 @@ def retarget(
                         "Pass --mapping TABLE.yaml yourself")
                 maps[source_robot] = resolve_mapping(target, source_robot, mapping)
             table = maps[source_robot]
+            extra: dict[str, Any] = {}
             try:
                 if format == "mimickit":
                     clip, note = mimickit.mimickit_clip(motion, table, dof_names, wrap)
                     data, frames = mimickit.dumps(clip), len(clip["frames"])
                 elif format == "awd":
                     doc, note = awd.awd_clip(motion, table, dof_names, weight, wrap)
-                    data, frames = awd.dumps(doc), len(doc["Frames"])
+                    data, frames, extra = awd.dumps(doc), len(doc["Frames"]), {"fps": doc["FPS"]}
                 elif format == "gmr":
                     clip, note = gmr.gmr_clip(motion, table, target)
                     data, frames = gmr.dumps(clip), len(clip["root_pos"])
                 elif format == "mjlab":
-                    arrays, note = mjlab.mjlab_clip(motion, table, target)
+                    arrays, note, scale = mjlab.mjlab_clip(motion, table, target, fps, order)
                     data, frames = mjlab.dumps(arrays), len(arrays["joint_pos"])
+                    extra = {"fps": fps, "time_scale": scale}
+                elif format == "isaaclab":
+                    arrays, note, rate = isaaclab.isaaclab_clip(motion, table, target, fps, order)
+                    data, frames, extra = isaaclab.dumps(arrays), len(arrays["dof_positions"]), {"fps": rate}
                 else:
                     data, frames, note = _motion_bytes(motion, table, target), motion.num_frames, "motion file"
             except GaitGeneratorError as exc:
@@ -181,7 +198,8 @@ def retarget(
                 "file": name,
                 "source": str(file.absolute()),
                 "frames": frames,
-                "fps": motion.fps,
+                "fps": extra.get("fps", motion.fps),
+                **({"time_scale": extra["time_scale"]} if "time_scale" in extra else {}),
                 "weight": weight,
                 "note": note,
                 "mapping": str(table.path) if table.path else "identity",
@@ -190,12 +208,9 @@ def retarget(
             if log:
                 log(f"{name}: {note}")
         if format == "mimickit":
-            char = f"{target.name}.xml"
-            atomic_write_text(stage / char, mimickit.mimickit_char_xml(xml))
-            dataset = {"motions": [{"file": str(out_path / e["file"]), "weight": e["weight"]} for e in entries]}
-            atomic_write_text(stage / "dataset.yaml", yaml.safe_dump(dataset, sort_keys=False))
+            mimickit.write_char_folder(stage, target.name, xml, entries, dataset_prefix)
         if format == "mjlab":
-            config = mjlab.sidecar(target, entries)
+            config = mjlab.sidecar(target, entries, order)
             atomic_write_text(stage / mjlab.sidecar_name(target), yaml.safe_dump(config, sort_keys=False))
         manifest = {
             "format": format,

@@ -14,21 +14,33 @@ with a closing frame (frame 0 moved by the whole-clip loop offset) as its last
 frame, so ``T_out = T + 1`` and the MimicKit length equals the loop period
 ``T / fps``. A clip whose loop turns (non-zero yaw offset) would jump in heading
 at every wrap, so it is written as CLAMP instead (still with the closing frame).
+
+The export folder is self-contained (:func:`write_char_folder`): the
+``char_file`` XML refers to its meshes by paths relative to itself (copied to
+``meshes/``), and ``dataset.yaml`` lists the clips by file name (or under a
+prefix the user gives), so the folder can be moved to a training machine.
 """
 
 from __future__ import annotations
 
 import pickle
-import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from motions import Motion
+from motions.atomic import atomic_write_bytes, atomic_write_text
 from motions.rotations import quat_canonical_w_positive, quat_to_expmap
 from retarget.mapping import JointMapping
+from robots.mjcf_export import explicit_axes, portable_assets
 
-__all__ = ["CLAMP", "WRAP", "TURN_TOLERANCE", "mimickit_clip", "mimickit_char_xml", "dumps"]
+__all__ = ["CLAMP", "DATASET_NAME", "WRAP", "TURN_TOLERANCE", "dumps", "mimickit_char_xml", "mimickit_clip",
+           "write_char_folder"]
+
+DATASET_NAME = "dataset.yaml"
+"""The MimicKit dataset (an env's ``motion_file``) written next to the clips."""
 
 CLAMP = 0
 """MimicKit ``LoopMode.CLAMP``."""
@@ -82,14 +94,48 @@ def dumps(clip: dict[str, Any]) -> bytes:
 
 
 def mimickit_char_xml(mjcf_text: str) -> str:
-    """The MJCF as a MimicKit ``char_file``: every hinge gets an explicit ``axis``.
+    """The MJCF as a MimicKit ``char_file``: every joint gets an explicit ``axis``.
 
-    MimicKit reads ``axis`` from each hinge without MuJoCo's default (0 0 1), so
-    joints that rely on the default would fail to load; the body tree, and so
-    the dof order, is unchanged.
+    MimicKit reads ``axis`` from each hinge without MuJoCo's default (0 0 1);
+    :func:`robots.mjcf.mjcf_xml` already writes one everywhere, this keeps any
+    other MJCF text safe too. The body tree, and so the dof order, is unchanged.
     """
-    root = ET.fromstring(mjcf_text)
-    for joint in root.iter("joint"):
-        if joint.get("type", "hinge") == "hinge" and joint.get("axis") is None:
-            joint.set("axis", "0 0 1")
-    return ET.tostring(root, encoding="unicode")
+    return explicit_axes(mjcf_text)
+
+
+def write_char_folder(folder: Path, robot_name: str, mjcf_text: str, entries: list[dict[str, Any]],
+                      dataset_prefix: str = "") -> list[str]:
+    """Write the character and the dataset next to the clips, so the folder is self-contained.
+
+    Writes ``<robot>.xml`` (the ``char_file``: :func:`mimickit_char_xml` with
+    every mesh copied to ``meshes/`` and referenced by a path relative to the
+    XML, which MuJoCo resolves against the XML's folder) and ``dataset.yaml``
+    (``motions: [{file, weight}]``, each file ``dataset_prefix + <clip>.pkl``).
+
+    Args:
+        folder: The export (staging) folder; the clips are already in it.
+        robot_name: Names the XML.
+        mjcf_text: The robot's MJCF (:func:`robots.mjcf.mjcf_xml`).
+        entries: Manifest entries of the clips (``file``, ``weight``).
+        dataset_prefix: Written before each clip file name. MimicKit opens them
+            relative to its working directory: empty (default) for running from
+            this folder, else this folder's path as MimicKit sees it (e.g.
+            ``data/motions/walks/``).
+
+    Returns:
+        The files written, relative to ``folder``.
+
+    Raises:
+        OutputError: A file cannot be written.
+        FileNotFoundError: A mesh of the MJCF does not exist.
+    """
+    xml, assets = portable_assets(mimickit_char_xml(mjcf_text))
+    written = []
+    for relative, source in assets.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(folder / relative, source.read_bytes())
+        written.append(relative)
+    atomic_write_text(folder / f"{robot_name}.xml", xml)
+    dataset = {"motions": [{"file": f"{dataset_prefix}{e['file']}", "weight": e["weight"]} for e in entries]}
+    atomic_write_text(folder / DATASET_NAME, yaml.safe_dump(dataset, sort_keys=False))
+    return [*written, f"{robot_name}.xml", DATASET_NAME]

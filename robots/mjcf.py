@@ -72,6 +72,7 @@ from gait_generator.errors import MotionFormatError, RobotSpecError
 from robots import collisions, repairs
 from robots.collisions import ExcludedPair
 from robots.meshes import MeshError, MeshWarning, mujoco_mesh
+from robots.mjcf_export import explicit_axes
 from robots.robot import FRAME_NAMES, Robot
 
 __all__ = [
@@ -321,13 +322,14 @@ def _compile(spec: mujoco.MjSpec, robot: Robot) -> mujoco.MjModel:
 
 
 def mjcf_xml(robot: Robot) -> str:
-    """The robot's MJCF as XML text (mesh files referenced by absolute path).
+    """The robot's MJCF as XML text: mesh files by absolute path, an explicit ``axis`` on every joint.
 
-    Save it to run the model in any MuJoCo tool, e.g. ``python -m mujoco.viewer``.
+    Save it to run the model in any MuJoCo tool, e.g. ``python -m mujoco.viewer``;
+    :func:`robots.mjcf_export.portable_assets` makes a copyable folder of it.
     """
     spec = build_spec(robot)
     _compile(spec, robot)
-    return spec.to_xml()
+    return explicit_axes(spec.to_xml())
 
 
 def _joint_qpos_addresses(m: mujoco.MjModel) -> NDArray[np.int64]:

@@ -117,6 +117,10 @@ class RobotSpec:
         urdf: Resolved path of the robot's URDF (never modified).
         trunk_link: Link that carries the ``trunk`` frame.
         trunk_offset: Trunk frame origin in ``trunk_link``'s frame (m).
+        anchor_body: Body a motion-tracking controller aligns the reference
+            with (mjlab's ``anchor_body_name``), ``trunk.anchor_body``; default
+            ``trunk_link``. A link that starts a rigid body (the root, or the
+            child of a moving joint), so the MuJoCo model keeps it as a body.
         left_foot: Left foot link and sole offset.
         right_foot: Right foot link and sole offset.
         foot_length: Sole length along the foot x axis (m).
@@ -155,6 +159,7 @@ class RobotSpec:
     sweep: SweepRanges
     mujoco_timestep: float = 0.002
     collisions: CollisionSettings = CollisionSettings()
+    anchor_body: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def actuator_for(self, joint: str) -> ActuatorGroup:
@@ -309,7 +314,7 @@ _KNOWN_KEYS = {
 
 
 _NESTED_KEYS = {
-    "trunk": {"link", "offset"},
+    "trunk": {"link", "offset", "anchor_body"},
     "feet": {"left", "right", "length", "width"},
     "feet.left": {"link", "sole_offset"},
     "feet.right": {"link", "sole_offset"},
@@ -470,6 +475,8 @@ def load_spec(path: str | Path) -> RobotSpec:
         path=path.resolve(),
         urdf=urdf,
         trunk_link=r.string("trunk.link"),
+        anchor_body=r.string("trunk.anchor_body") if r.get("trunk.anchor_body", None) is not None
+        else r.string("trunk.link"),
         trunk_offset=r.vec3("trunk.offset", default=[0.0, 0.0, 0.0]),
         left_foot=feet["left"],
         right_foot=feet["right"],
