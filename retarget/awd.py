@@ -117,7 +117,7 @@ def _heading(motion: Motion, kept: int) -> float | None:
     if np.ptp(yaw) > 2.0 * limit:
         return None
     centre = 0.5 * (yaw.min() + yaw.max())
-    return float(-centre)
+    return float(np.angle(np.exp(-1j * centre)))  # the same turn, written in (-pi, pi]
 
 
 def _plan_loop(motion: Motion, max_frames: int) -> tuple[int, int, float] | None | str:
