@@ -1,7 +1,8 @@
 """Retargeting: export generated motions to training consumers' formats.
 
-:func:`retarget` runs one export (MimicKit pickle + dataset YAML, AWD/Open Duck
-JSON, or GMR pickle) from a motion file, a directory or an ``index.json``;
+:func:`retarget` runs one export (MimicKit pickle + dataset YAML + char folder,
+AWD/Open Duck JSON, GMR pickle, mjlab or Isaac Lab ``.npz``) from a motion file,
+a directory or an ``index.json``;
 :func:`resample` changes a clip's frame rate keeping loops exact;
 :mod:`retarget.mapping` maps joints by name through YAML tables. Formats and
 choices are documented in ``docs/retarget.md``.

@@ -43,7 +43,6 @@ frame (``index_1`` is clamped), times below 0 extrapolate frames 0 and 1.
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -57,6 +56,7 @@ from retarget.bodies import body_names as model_body_names
 from retarget.bodies import body_states, qvel_rows
 from retarget.interpolate import MotionSampler
 from retarget.mapping import JointMapping
+from retarget.npz import npz_bytes
 from retarget.order import Order
 from robots import Robot
 from robots.mjcf import model, to_qpos
@@ -191,8 +191,6 @@ def _check(arrays: dict[str, NDArray[Any]]) -> None:
 
 
 def dumps(arrays: dict[str, NDArray[Any]]) -> bytes:
-    """The bytes of an ``np.savez`` archive (numbers and unicode strings only: loads without pickle)."""
+    """The bytes of an ``.npz`` archive (numbers and unicode strings only: loads without pickle; deterministic)."""
     _check(arrays)
-    buffer = io.BytesIO()
-    np.savez(buffer, **{key: arrays[key] for key in KEYS})
-    return buffer.getvalue()
+    return npz_bytes({key: arrays[key] for key in KEYS})

@@ -42,7 +42,6 @@ in MuJoCo order without the world body (or the ``--joint-order`` file's
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 from typing import Any
 
@@ -56,6 +55,7 @@ from retarget.bodies import body_names as model_body_names
 from retarget.bodies import body_states, qvel_rows
 from retarget.interpolate import MotionSampler
 from retarget.mapping import JointMapping
+from retarget.npz import npz_bytes
 from retarget.order import Order
 from robots import Robot
 from robots.mjcf import model, to_qpos
@@ -194,11 +194,9 @@ def _check(clip: dict[str, NDArray[Any]]) -> None:
 
 
 def dumps(clip: dict[str, NDArray[Any]]) -> bytes:
-    """The bytes of an ``np.savez`` archive of ``clip`` (numeric arrays only, loadable without pickle)."""
+    """The bytes of an ``.npz`` archive of ``clip`` (numeric arrays only, loadable without pickle; deterministic)."""
     _check(clip)
-    buffer = io.BytesIO()
-    np.savez(buffer, **{key: clip[key] for key in KEYS})
-    return buffer.getvalue()
+    return npz_bytes({key: clip[key] for key in KEYS})
 
 
 def sidecar_name(robot: Robot) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from gait_generator.errors import RetargetError
 from motions import load
@@ -73,8 +74,6 @@ def test_awd_arithmetic_returns_the_true_pose_at_50_arbitrary_times(exports, nam
     c, s = math.cos(heading), math.sin(heading)
     turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
     yaw_q = np.array([0.0, 0.0, math.sin(heading / 2), math.cos(heading / 2)])
-    from scipy.spatial.transform import Rotation
-
     true_quat = (Rotation.from_quat(yaw_q) * Rotation.from_quat(truth["root_quat"])).as_quat()
     pos_err = np.linalg.norm(got["root_pos"] - truth["root_pos"] @ turn.T, axis=1).max()
     rot_err = angle_between(got["root_quat"], true_quat).max()
@@ -104,8 +103,6 @@ def test_heading_crossing_180_is_recentred_and_would_fail_otherwise(exports, nam
                                 1 - 2 * (source_quat[:, 1] ** 2 + source_quat[:, 2] ** 2))
     assert np.abs(source_heading).max() > math.pi - 0.05
     # Undo the recentring: the frames as they would be without it, after the loader's w >= 0 rule.
-    from scipy.spatial.transform import Rotation
-
     frames = loaded["frames"].astype(np.float64).copy()
     back = (Rotation.from_euler("z", -doc["Heading_offset"]) * Rotation.from_quat(quat)).as_quat()
     frames[:, loaded["fields"]["root_quat"]] = np.where(back[:, 3:] < 0, -back, back)

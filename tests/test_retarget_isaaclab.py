@@ -16,8 +16,17 @@ from retarget.cli import main
 from retarget.isaaclab import KEYS
 from robots import list_robots, load_robot
 from robots.mjcf import model
-from tests.consumers import (DEG, MM, angle_between, body_poses, hermite_truth, isaaclab_sample, object_velocities,
-                             qpos_of, qvel_of)
+from tests.consumers import (
+    DEG,
+    MM,
+    angle_between,
+    body_poses,
+    hermite_truth,
+    isaaclab_sample,
+    object_velocities,
+    qpos_of,
+    qvel_of,
+)
 
 # name: (robot, preset, dx, dtheta, with_start)
 CLIPS = {

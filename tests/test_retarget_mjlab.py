@@ -16,8 +16,7 @@ from retarget.cli import main
 from retarget.mjlab import DTYPES, KEYS, MAX_TIME_WARP
 from robots import list_robots, load_robot
 from robots.mjcf import model
-from tests.consumers import (DEG, MM, angle_between, body_poses, hermite_truth, object_velocities, qpos_of,
-                             qvel_of)
+from tests.consumers import DEG, MM, angle_between, body_poses, hermite_truth, object_velocities, qpos_of, qvel_of
 
 ENV_STEP = 0.02
 """mjlab's G1 tracking env step (0.005 s timestep, decimation 4): one motion frame per step."""
