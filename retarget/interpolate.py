@@ -25,15 +25,17 @@ Isaac Lab exporters: tens of thousands of samples per clip).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from motions import Motion
+from motions.motion import FPS_RANGE
 from motions.rotations import expmap_to_quat, quat_conjugate, quat_multiply, quat_to_expmap
 
-__all__ = ["States", "MotionSampler"]
+__all__ = ["States", "MotionSampler", "check_rate"]
 
 FloatArray = NDArray[np.float64]
 
@@ -114,6 +116,19 @@ def _hermite(basis: FloatArray, s: FloatArray, h: float, p0: FloatArray, v0: Flo
     value = sum(weights[:, i, None] * ends[i] for i in range(6))
     rate = sum(rates[:, i, None] * ends[i] for i in range(6)) / h
     return value, rate
+
+
+def check_rate(fps: float) -> float:
+    """``fps`` as a float, if it lies in the motion format's range of rates.
+
+    Raises:
+        ValueError: Not a finite number in :data:`motions.motion.FPS_RANGE` (names ``fps`` and the range).
+    """
+    lo, hi = FPS_RANGE
+    value = float(fps)
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise ValueError(f"fps: {fps}, expected a rate in [{lo:g}, {hi:g}] frames per second")
+    return value
 
 
 class MotionSampler:

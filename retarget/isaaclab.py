@@ -54,7 +54,7 @@ from motions import Motion
 from motions.rotations import xyzw_to_wxyz
 from retarget.bodies import body_names as model_body_names
 from retarget.bodies import body_states, qvel_rows
-from retarget.interpolate import MotionSampler
+from retarget.interpolate import MotionSampler, check_rate
 from retarget.mapping import JointMapping
 from retarget.npz import npz_bytes
 from retarget.order import Order
@@ -106,9 +106,7 @@ def _times(motion: Motion, fps: float | None, factor: int) -> tuple[NDArray[np.f
         rate = factor * motion.fps
         count = factor * motion.num_frames + 1 if motion.loop.looping else factor * (motion.num_frames - 1) + 1
         return np.arange(count) / rate, rate
-    fps = float(fps)
-    if not (math.isfinite(fps) and fps > 0.0):
-        raise ValueError(f"fps: {fps}, expected a finite rate > 0 frames per second")
+    fps = check_rate(fps)
     if motion.loop.looping:
         period = motion.num_frames / motion.fps
         frames = max(1, round(period * fps))
@@ -135,7 +133,7 @@ def isaaclab_clip(motion: Motion, mapping: JointMapping, robot: Robot, fps: floa
     Raises:
         RetargetError: Unmapped joints, or the default rate would need more than
             :data:`MAX_FACTOR` times the clip's rate.
-        ValueError: ``fps`` is not finite and positive.
+        ValueError: ``fps`` outside :data:`motions.motion.FPS_RANGE`.
     """
     m = model(robot)
     names = list(robot.joint_names)

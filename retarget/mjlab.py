@@ -53,7 +53,7 @@ from motions import Motion
 from motions.rotations import xyzw_to_wxyz
 from retarget.bodies import body_names as model_body_names
 from retarget.bodies import body_states, qvel_rows
-from retarget.interpolate import MotionSampler
+from retarget.interpolate import MotionSampler, check_rate
 from retarget.mapping import JointMapping
 from retarget.npz import npz_bytes
 from retarget.order import Order
@@ -103,13 +103,11 @@ def frame_times(motion: Motion, fps: float) -> tuple[NDArray[np.float64], float,
         (0 for non-looping clips).
 
     Raises:
-        ValueError: ``fps`` is not finite and positive.
+        ValueError: ``fps`` outside :data:`motions.motion.FPS_RANGE` (the message gives the range).
         RetargetError: No cycle count up to 1000 fits the 1 % time-warp limit
             (a loop shorter than 0.5 frame at that rate).
     """
-    fps = float(fps)
-    if not (math.isfinite(fps) and fps > 0.0):
-        raise ValueError(f"fps: {fps}, expected a finite rate > 0 frames per second")
+    fps = check_rate(fps)
     loop = motion.loop
     if not loop.looping:
         count = int(math.floor(motion.span * fps + 1e-9)) + 1

@@ -232,3 +232,12 @@ def test_a_corrupt_input_leaves_the_output_untouched(walk, tmp_path):
         retarget(folder, out, robot="mini_biped", format="mjlab")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".o.lock", "in", "o"]
+
+
+@pytest.mark.parametrize("fmt", ["mjlab", "isaaclab"])
+@pytest.mark.parametrize("fps", [0.0, -50.0, float("nan"), 1e6])
+def test_a_rate_outside_the_range_is_refused_naming_it(walk, tmp_path, fmt, fps):
+    source = walk("mini_biped", "medium", dx=0.04)
+    with pytest.raises(ValueError, match=r"fps: .*expected a rate in \[1, 10000\] frames per second"):
+        retarget(source, tmp_path / "o", robot="mini_biped", format=fmt, fps=fps)
+    assert not (tmp_path / "o").exists()
