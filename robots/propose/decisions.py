@@ -147,8 +147,8 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
         decide("note", note, "review")
 
     return Proposal(
-        name=chosen, urdf=path, urdf_robot_name=robot_tag, trunk_link=info.root, anchor_body=anchor, left=left, right=right,
-        foot_length=length, foot_width=width, driven_joints=driven, default_posture=default,
+        name=chosen, urdf=path, urdf_robot_name=robot_tag, trunk_link=info.root, anchor_body=anchor, left=left,
+        right=right, foot_length=length, foot_width=width, driven_joints=driven, default_posture=default,
         initial_posture=initial, actuators=tuple(actuators), presets=presets, preset_notes=scaled.notes,
         preset_comments=scaled.comments, sweep=sweep, mass=an.mass, leg_length=an.leg_length,
         com_height=an.com_height, hip_spacing=an.hip_spacing, reference=ref.name, decisions=tuple(decisions),
