@@ -1,4 +1,4 @@
-"""gait_retarget: export generated motions for a training consumer (MimicKit, AWD, GMR, mjlab)."""
+"""gait_retarget: export generated motions for a training consumer (MimicKit, AWD, GMR, mjlab, Isaac Lab)."""
 
 from __future__ import annotations
 
@@ -36,10 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--robot", required=True,
                    help=f"target robot {choices(list_robots())} or a robot spec .yaml")
     p.add_argument("--format", required=True, choices=list(FORMATS), help="consumer format (listed below)")
-    defaults = ", ".join(f"{f.name}: {f.default_fps:g}" for f in FORMATS.values() if f.default_fps is not None)
-    p.add_argument("--fps", type=float, default=None,
-                   help="resample to this rate (frames/s) (default: keep the clips' rate"
-                        + (f"; {defaults})" if defaults else ")"))
+    p.add_argument("--fps", type=float, default=None, help="export rate (frames/s); default: keep" + _fps_defaults())
     p.add_argument("--loop", choices=LOOP_MODES, default="wrap",
                    help="wrap: looping clips loop where the consumer can do it exactly; clamp: play once")
     p.add_argument("--weights", choices=WEIGHTINGS, default="uniform",
@@ -53,7 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of robot specs (DIR/NAME.yaml or DIR/NAME/NAME.yaml) to look --robot and "
                         "--from-robot names up in, after the registry; repeatable")
     add_verbose(p)
+    ordered = "/".join(f.name for f in FORMATS.values() if f.takes_joint_order)
+    p.add_argument("--joint-order", default=None, metavar="FILE",
+                   help=f"{ordered}: the env's joint order (YAML list, text one per line, or {{joints, bodies}})")
+    p.add_argument("--dataset-prefix", default="", metavar="PATH",
+                   help="mimickit: written before each clip in dataset.yaml (the folder as MimicKit's working "
+                        "directory sees it); default: none, clip paths relative to the export folder")
     return p
+
+
+def _fps_defaults() -> str:
+    """The formats' own rates for the ``--fps`` help, e.g. `` (mjlab: 50, isaaclab: its own, see below)``."""
+    rates = [f"{f.name}: {f.default_fps:g}" if f.default_fps is not None else f"{f.name}: its own, see below"
+             for f in FORMATS.values() if f.default_fps is not None or f.samples_itself]
+    return f" ({', '.join(rates)})" if rates else ""
 
 
 def _formats_epilog() -> str:
@@ -105,7 +115,7 @@ def _main(args: argparse.Namespace) -> int:
             manifest = retarget(args.input, args.output, robot=args.robot, format=args.format, fps=args.fps,
                                 loop=args.loop, weights=args.weights, mapping=args.mapping,
                                 from_robot=args.from_robot, log=log, robots_dirs=args.robots_dir, transfer=transfer,
-                                progress=advance)
+                                progress=advance, joint_order=args.joint_order, dataset_prefix=args.dataset_prefix)
     except (GaitGeneratorError, ValueError) as exc:
         error(PROG, exc)
         return 2

@@ -2,16 +2,17 @@
 
 Output is a directory ``out``: one file per motion (named after the source
 file), the format's sidecar files (MimicKit: ``dataset.yaml`` and the
-``char_file`` ``<robot>.xml``; mjlab: ``<robot>_mjlab.yaml`` with the body and
-joint names) and ``manifest.json`` (what was written, from which source, the loop choice and
-the weight). Everything is written into a temporary
+``char_file`` ``<robot>.xml`` with its ``meshes/``; mjlab: ``<robot>_mjlab.yaml``
+with the body and joint names) and ``manifest.json`` (what was written, from
+which source, at which rate, the loop choice and the weight). Everything is written into a temporary
 directory next to ``out`` which is swapped into place only when all of it
 succeeded: on any error ``out`` is left exactly as it was, and a killed run is
 cleaned up (or its previous output restored) by the next (:mod:`retarget.staging`).
 
 Everything that differs between formats (extension, default rate, frames,
-clip and sidecar writers) is the :class:`retarget.formats.ExportFormat` looked
-up by name in :data:`retarget.formats.FORMATS`.
+clip and sidecar writers, whether it samples clips itself or takes a
+``--joint-order`` file) is the :class:`retarget.formats.ExportFormat` looked up
+by name in :data:`retarget.formats.FORMATS`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from motions import Motion, load
 from motions.atomic import atomic_write_bytes, atomic_write_text
 from motions.errors import GaitGeneratorError
 from retarget.errors import RetargetError
-from retarget.formats import ExportRun, get_format
+from retarget.formats import FORMATS, ExportRun, get_format
 from retarget.mapping import JointMapping, resolve_mapping
 from retarget.resample import resample
 from retarget.sources import collect_sources
@@ -102,6 +103,8 @@ def retarget(
     robots_dirs: Sequence[str | os.PathLike[str]] = (),
     transfer: Transfer | None = None,
     progress: Progress | None = None,
+    joint_order: str | os.PathLike[str] | None = None,
+    dataset_prefix: str = "",
 ) -> dict[str, Any]:
     """Export motions for a training consumer.
 
@@ -112,8 +115,10 @@ def retarget(
             it is empty or a previous retarget output).
         robot: Target robot name or spec file.
         format: A registered format name, one of :data:`retarget.formats.FORMATS`.
-        fps: Resample to this rate first (see :mod:`retarget.resample`); None keeps it,
-            except for formats with a ``default_fps`` (mjlab: 50).
+        fps: Export rate (frames/s); None keeps each clip's, except for formats
+            with a ``default_fps`` (mjlab: 50). Clips are resampled to it first
+            (:mod:`retarget.resample`) unless the format samples them itself
+            (``samples_itself``: mjlab, isaaclab; isaaclab then picks its own rate).
         loop: One of :data:`LOOP_MODES`.
         weights: One of :data:`WEIGHTINGS`.
         mapping: Mapping table (the user's); default
@@ -131,17 +136,23 @@ def retarget(
             IK. It is passed in so that exporting never loads the IK.
         progress: Called with ``(stage, done, total)`` after each clip is read
             (``"load"``), moved onto ``robot`` (``"transfer"``) and written (``"write"``).
+        joint_order: The consumer env's joint (and body) order file
+            (:mod:`retarget.order`), for formats that ``takes_joint_order``
+            (mjlab, isaaclab); default the robot's.
+        dataset_prefix: Written before each clip in a format's dataset listing
+            (MimicKit's ``dataset.yaml``); default none, paths relative to ``out``.
 
     Returns:
         The manifest that was written to ``out/manifest.json``.
 
     Raises:
-        ValueError: Unknown format, loop mode or weighting (lists the choices), or
-            ``from_robot`` without ``transfer``.
+        ValueError: Unknown format, loop mode or weighting (lists the choices),
+            ``from_robot`` without ``transfer``, or ``joint_order`` for a format
+            that does not take one.
         RobotSpecError: Unknown robot.
         MotionFormatError: A motion is missing, truncated or corrupt (names the file).
-        RetargetError: Unmapped joint, bad mapping table, unsupported MJCF joint,
-            clip too short for AWD.
+        RetargetError: Unmapped joint, bad mapping table or joint order file,
+            unsupported MJCF joint, clip without a whole-second span for AWD.
         OutputError: ``out`` cannot be written or is not ours to replace.
     """
     fmt = get_format(format)
@@ -150,6 +161,9 @@ def retarget(
     if from_robot is not None and transfer is None:
         raise ValueError("from_robot: moving gaits onto another robot needs transfer="
                          "gait_generator.transfer.transfer_motion (exporting has no IK of its own)")
+    if joint_order is not None and not fmt.takes_joint_order:
+        takes = [f.name for f in FORMATS.values() if f.takes_joint_order]
+        raise ValueError(f"joint_order: applies to --format {' or '.join(takes)} only, not {fmt.name}")
     target = load_user_robot(robot, robots_dirs)
     files, excluded = collect_sources(source)
     # raises MotionFormatError naming the file before anything is written
@@ -159,13 +173,14 @@ def retarget(
         motions, errors = _transfer_all(_counted(files, "transfer", progress), motions,
                                         load_user_robot(from_robot, robots_dirs), target, from_robot, transfer)
     fps = fmt.default_fps if fps is None else fps
-    if fps is not None:
+    if fps is not None and not fmt.samples_itself:
         motions = [resample(m, fps) for m in motions]
     clip_weights = motion_weights(motions, target, weights)
     names = _output_names(files, fmt.extension)
     out_path = Path(out).absolute()
-    run = ExportRun(format=fmt, robot=target, wrap=loop == "wrap", out=out_path)
-    joint_order = list(run.joint_order)  # raises RetargetError (e.g. joints MimicKit cannot use) before any output
+    run = ExportRun(format=fmt, robot=target, wrap=loop == "wrap", out=out_path, fps=fps,
+                    joint_order_file=None if joint_order is None else Path(joint_order), dataset_prefix=dataset_prefix)
+    order = list(run.joint_order)  # raises RetargetError (joints MimicKit cannot use, bad order file) before any output
     maps: dict[str | None, JointMapping] = {}
     entries: list[dict[str, Any]] = []
     with staged_output(out_path, is_ours=lambda folder: (folder / MANIFEST_NAME).is_file(), log=log) as stage:
@@ -196,7 +211,8 @@ def retarget(
                 "file": name,
                 "source": str(file.absolute()),
                 "frames": clip.frames,
-                "fps": motion.fps,
+                "fps": motion.fps if clip.fps is None else clip.fps,
+                **({"time_scale": clip.time_scale} if clip.time_scale is not None else {}),
                 "weight": weight,
                 "note": clip.note,
                 "mapping": str(table.path) if table.path else "identity",
@@ -204,14 +220,20 @@ def retarget(
             })
             if log:
                 log(f"{name}: {clip.note}")
-        for sidecar, text in fmt.sidecars(run, entries).items():
-            atomic_write_text(stage / _sidecar_name(fmt.name, sidecar, names), text)
+        sidecars = fmt.sidecars(run, entries)
+        for sidecar, content in sidecars.items():
+            path = stage / _sidecar_path(fmt.name, sidecar, names, sidecars)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                atomic_write_bytes(path, content)
+            else:
+                atomic_write_text(path, content)
         manifest = {
             "format": fmt.name,
             "robot": target.name,
             "loop": loop,
             "weights": weights,
-            "joint_order": joint_order,
+            "joint_order": order,
             "motions": entries,
             "excluded": excluded,
         }
@@ -236,10 +258,13 @@ def _transfer_all(files: Iterable[Path], motions: list[Motion], source: Robot, t
     return out, errors
 
 
-def _sidecar_name(format: str, name: str, taken: list[str]) -> str:
-    """``name`` if it is a plain file name that no clip and not the manifest has; else RetargetError."""
-    if name in ("", ".", "..", MANIFEST_NAME) or name in taken or Path(name).name != name:
-        raise RetargetError(f"format {format!r}: sidecar {name!r} is not a file name of its own in the output")
+def _sidecar_path(format: str, name: str, taken: list[str], sidecars: dict[str, Any]) -> str:
+    """``name`` if it is a relative ``/``-separated path inside the output, its first part no clip's and
+    not the manifest's, and no other sidecar's folder; else RetargetError."""
+    parts = name.split("/")
+    if (any(part in ("", ".", "..") or "\\" in part for part in parts) or PurePosixPath(name).is_absolute()
+            or parts[0] in (*taken, MANIFEST_NAME) or any(other.startswith(name + "/") for other in sidecars)):
+        raise RetargetError(f"format {format!r}: sidecar {name!r} is not a file of its own inside the output")
     return name
 
 

@@ -134,6 +134,22 @@ class JointMapping:
             raise RetargetError(f"{where}: source joint(s) not in the motion: {missing}")
         return pos, vel
 
+    def accelerations(self, motion: Motion, target_names: Sequence[str]) -> FloatArray | None:
+        """Target joint accelerations (T, N), rad/s^2, like :meth:`apply` (None if the motion has none).
+
+        ``sign * source acceleration``; joints held at a default get 0. Call
+        :meth:`apply` first: names it rejects are not checked again here.
+        """
+        if motion.joint_acc is None:
+            return None
+        acc = np.zeros((motion.num_frames, len(target_names)))
+        for col, name in enumerate(target_names):
+            entry = (JointSource(name) if name in motion.joint_names else None) if self.is_identity \
+                else self.joints.get(name)
+            if entry is not None and entry.source in motion.joint_names:
+                acc[:, col] = entry.sign * motion.joint_acc[:, motion.joint_index(entry.source)]
+        return acc
+
 
 class _Entry(Field):
     """One ``joints`` entry: a source joint name, or ``{source, sign, offset}``; read as a :class:`JointSource`."""

@@ -16,14 +16,16 @@ frame, so ``T_out = T + 1`` and the MimicKit length equals the loop period
 at every wrap, so it is written as CLAMP instead (still with the closing frame).
 
 Registered as the ``mimickit`` export format (:data:`FORMAT`): one ``.pkl`` per
-clip, plus ``dataset.yaml`` (the clips with absolute paths and weights) and
-``<robot>.xml`` (the ``char_file``).
+clip, and a self-contained folder around them (:func:`char_folder`): the
+``char_file`` ``<robot>.xml`` refers to its meshes by paths relative to itself
+(copied to ``meshes/``), and ``dataset.yaml`` lists the clips by file name (or
+under the ``--dataset-prefix`` the user gives), so the folder can be moved to a
+training machine.
 """
 
 from __future__ import annotations
 
 import pickle
-import xml.etree.ElementTree as ET
 from typing import Any
 
 import numpy as np
@@ -33,8 +35,13 @@ from motions import Motion
 from motions.rotations import quat_canonical_w_positive, quat_to_expmap
 from retarget.formats import ClipFile, ExportFormat, ExportRun, register_format
 from retarget.mapping import JointMapping, mimickit_dof_names
+from robots.mjcf_export import explicit_axes, portable_assets
 
-__all__ = ["CLAMP", "FORMAT", "TURN_TOLERANCE", "WRAP", "dumps", "mimickit_char_xml", "mimickit_clip"]
+__all__ = ["CLAMP", "DATASET_NAME", "FORMAT", "TURN_TOLERANCE", "WRAP", "char_folder", "dumps", "mimickit_char_xml",
+           "mimickit_clip"]
+
+DATASET_NAME = "dataset.yaml"
+"""The MimicKit dataset (an env's ``motion_file``) written next to the clips."""
 
 CLAMP = 0
 """MimicKit ``LoopMode.CLAMP``."""
@@ -88,17 +95,46 @@ def dumps(clip: dict[str, Any]) -> bytes:
 
 
 def mimickit_char_xml(mjcf_text: str) -> str:
-    """The MJCF as a MimicKit ``char_file``: every hinge gets an explicit ``axis``.
+    """The MJCF as a MimicKit ``char_file``: every joint gets an explicit ``axis``.
 
-    MimicKit reads ``axis`` from each hinge without MuJoCo's default (0 0 1), so
-    joints that rely on the default would fail to load; the body tree, and so
-    the dof order, is unchanged.
+    MimicKit reads ``axis`` from each hinge without MuJoCo's default (0 0 1);
+    :func:`robots.mjcf.mjcf_xml` already writes one everywhere, this keeps any
+    other MJCF text safe too. The body tree, and so the dof order, is unchanged.
     """
-    root = ET.fromstring(mjcf_text)
-    for joint in root.iter("joint"):
-        if joint.get("type", "hinge") == "hinge" and joint.get("axis") is None:
-            joint.set("axis", "0 0 1")
-    return ET.tostring(root, encoding="unicode")
+    return explicit_axes(mjcf_text)
+
+
+def char_folder(robot_name: str, mjcf_text: str, entries: list[dict[str, Any]],
+                dataset_prefix: str = "") -> dict[str, str | bytes]:
+    """The character and the dataset to write next to the clips, so the folder is self-contained.
+
+    ``<robot>.xml`` is the ``char_file``: :func:`mimickit_char_xml` with every
+    mesh copied to ``meshes/`` and referenced by a path relative to the XML,
+    which MuJoCo resolves against the XML's folder. ``dataset.yaml`` is
+    ``motions: [{file, weight}]``, each file ``dataset_prefix + <clip>.pkl``.
+
+    Args:
+        robot_name: Names the XML.
+        mjcf_text: The robot's MJCF (:func:`robots.mjcf.mjcf_xml`).
+        entries: Manifest entries of the clips (``file``, ``weight``).
+        dataset_prefix: Written before each clip file name. MimicKit opens them
+            relative to its working directory: empty (default) for running from
+            the export folder, else that folder's path as MimicKit sees it (e.g.
+            ``data/motions/walks/``).
+
+    Returns:
+        ``{path relative to the export folder: content}``: the mesh files (bytes),
+        the XML and the dataset (text).
+
+    Raises:
+        FileNotFoundError: A mesh of the MJCF does not exist.
+    """
+    xml, assets = portable_assets(mimickit_char_xml(mjcf_text))
+    files: dict[str, str | bytes] = {relative: source.read_bytes() for relative, source in assets.items()}
+    files[f"{robot_name}.xml"] = xml
+    dataset = {"motions": [{"file": f"{dataset_prefix}{e['file']}", "weight": e["weight"]} for e in entries]}
+    files[DATASET_NAME] = yaml.safe_dump(dataset, sort_keys=False)
+    return files
 
 
 def _write_clip(motion: Motion, mapping: JointMapping, run: ExportRun, weight: float) -> ClipFile:
@@ -110,19 +146,14 @@ def _dof_order(run: ExportRun) -> list[str]:
     return mimickit_dof_names(run.mjcf_xml)
 
 
-def _sidecars(run: ExportRun, entries: list[dict[str, Any]]) -> dict[str, str]:
-    """``<robot>.xml`` (the ``char_file``) and ``dataset.yaml`` (absolute clip paths in the final folder, weights)."""
-    dataset = {"motions": [{"file": str(run.out / e["file"]), "weight": e["weight"]} for e in entries]}
-    return {
-        f"{run.robot.name}.xml": mimickit_char_xml(run.mjcf_xml),
-        "dataset.yaml": yaml.safe_dump(dataset, sort_keys=False),
-    }
+def _sidecars(run: ExportRun, entries: list[dict[str, Any]]) -> dict[str, str | bytes]:
+    return char_folder(run.robot.name, run.mjcf_xml, entries, run.dataset_prefix)
 
 
 FORMAT = register_format(ExportFormat(
     name="mimickit",
     extension=".pkl",
-    summary="MimicKit clip pickles, dataset.yaml and the <robot>.xml char_file",
+    summary="MimicKit clip pickles, dataset.yaml and the <robot>.xml char_file with its meshes (a movable folder)",
     frames="T frames plus a closing frame for looping clips; WRAP unless the loop turns or --loop clamp",
     write_clip=_write_clip,
     sidecars=_sidecars,

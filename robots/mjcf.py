@@ -72,6 +72,7 @@ from robots import collisions, repairs
 from robots.collisions import ExcludedPair
 from robots.errors import MeshError, RobotSpecError
 from robots.meshes import MeshWarning, mujoco_mesh
+from robots.mjcf_export import explicit_axes
 from robots.qpos import split_qpos, stack_qpos
 from robots.robot import FRAME_NAMES, Robot
 
@@ -322,13 +323,14 @@ def _compile(spec: mujoco.MjSpec, robot: Robot) -> mujoco.MjModel:
 
 
 def mjcf_xml(robot: Robot) -> str:
-    """The robot's MJCF as XML text (mesh files referenced by absolute path).
+    """The robot's MJCF as XML text: mesh files by absolute path, an explicit ``axis`` on every joint.
 
-    Save it to run the model in any MuJoCo tool, e.g. ``python -m mujoco.viewer``.
+    Save it to run the model in any MuJoCo tool, e.g. ``python -m mujoco.viewer``;
+    :func:`robots.mjcf_export.portable_assets` makes a copyable folder of it.
     """
     spec = build_spec(robot)
     _compile(spec, robot)
-    return spec.to_xml()
+    return explicit_axes(spec.to_xml())
 
 
 def _as_model(model_or_robot: mujoco.MjModel | Robot) -> mujoco.MjModel:

@@ -47,6 +47,11 @@ class Robot:
         """The URDF root link, which carries the floating base."""
         return self.info.root
 
+    @property
+    def anchor_body(self) -> str:
+        """Body a motion-tracking controller anchors on (spec ``trunk.anchor_body``, default the trunk link)."""
+        return self.spec.anchor_body or self.spec.trunk_link
+
     def joint_limits(self, name: str) -> tuple[float, float]:
         """Position limits (rad) of a joint as written in the URDF."""
         j = self.info.joints[name]
@@ -86,6 +91,23 @@ class Robot:
         return path
 
 
+def _check_anchor(spec: RobotSpec, info: UrdfInfo) -> None:
+    """The anchor body must be a link MuJoCo keeps as a body: the root, or the child of a moving joint."""
+    anchor = spec.anchor_body or spec.trunk_link
+    key = "trunk.anchor_body" if spec.anchor_body else "trunk.link"
+    if anchor not in info.links:
+        raise RobotSpecError(f"{spec.path}: field '{key}': link '{anchor}' is not in {spec.urdf.name}")
+    fused, body = None, anchor
+    while (joint := next((j for j in info.joints.values() if j.child == body), None)) is not None:
+        if joint.type != "fixed":
+            break
+        fused, body = fused or joint.name, joint.parent
+    if fused is not None:
+        raise RobotSpecError(
+            f"{spec.path}: field '{key}': link '{anchor}' hangs on the fixed joint '{fused}', so the MuJoCo model "
+            f"merges it into the body '{body}'; name '{body}' as trunk.anchor_body")
+
+
 def validate_robot(spec: RobotSpec) -> Robot:
     """Check a spec against its URDF and return the :class:`Robot`.
 
@@ -119,6 +141,7 @@ def validate_robot(spec: RobotSpec) -> Robot:
             "for the frames the generator adds"
         )
     need_link(spec.trunk_link, "trunk.link")
+    _check_anchor(spec, info)
     for side, foot in (("left", spec.left_foot), ("right", spec.right_foot)):
         need_link(foot.link, f"feet.{side}.link")
         if not info.is_descendant(foot.link, spec.trunk_link):

@@ -23,16 +23,8 @@ from robots.errors import RobotSpecError
 from robots.patterns import check_pattern, full_match
 
 __all__ = [
-    "COLLISION_GEOMETRIES",
-    "SELF_COLLISION_MODES",
-    "SPEC_SCHEMA",
-    "ActuatorGroup",
-    "CollisionSettings",
-    "FootSpec",
-    "RobotSpec",
-    "SweepSteps",
-    "load_spec",
-    "resolve_path",
+    "COLLISION_GEOMETRIES", "SELF_COLLISION_MODES", "SPEC_SCHEMA", "ActuatorGroup", "CollisionSettings", "FootSpec",
+    "RobotSpec", "SweepSteps", "load_spec", "resolve_path",
 ]
 
 
@@ -124,6 +116,8 @@ class RobotSpec:
         urdf: Resolved path of the robot's URDF (never modified).
         trunk_link: Link that carries the ``trunk`` frame.
         trunk_offset: Trunk frame origin in ``trunk_link``'s frame (m).
+        anchor_body: ``trunk.anchor_body`` (default ``trunk_link``): the body a tracking controller aligns
+            the reference with (mjlab's ``anchor_body_name``); a link that starts a MuJoCo body.
         left_foot: Left foot link and sole offset.
         right_foot: Right foot link and sole offset.
         foot_length: Sole length along the foot x axis (m).
@@ -162,6 +156,7 @@ class RobotSpec:
     sweep: SweepSteps
     mujoco_timestep: float = 0.002
     collisions: CollisionSettings = CollisionSettings()
+    anchor_body: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def actuator_for(self, joint: str) -> ActuatorGroup:
@@ -270,6 +265,7 @@ MAX_ACTUATOR_GROUPS = 32
 """Most ``actuators`` groups; each joint is matched against them in order (see :mod:`robots.patterns`)."""
 
 _FOOT = Section({"link": Text(), "sole_offset": Vector(3, "m")})
+_TRUNK = Section({"link": Text(), "offset": Vector(3, "m", default=(0.0, 0.0, 0.0)), "anchor_body": Text(default=None)})
 _ANGLES = Table(Number(unit="rad"), "joint name", default={})
 _SWEEP_RANGES = ("the default --sweep ranges are each preset's command_range (presets/<robot>/*.yaml); "
                  "remove the key")
@@ -278,7 +274,7 @@ SPEC_SCHEMA = Section({
     "name": Text(),
     "description": Raw(default=None),
     "urdf": Text(),
-    "trunk": Section({"link": Text(), "offset": Vector(3, "m", default=(0.0, 0.0, 0.0))}),
+    "trunk": _TRUNK,
     "feet": Section({"left": _FOOT, "right": _FOOT, "length": Number(0.01, 1.0, "m"), "width": Number(0.01, 1.0, "m")}),
     "driven_joints": Names("joint names"),
     "default_posture": _ANGLES,
@@ -378,6 +374,7 @@ def load_spec(path: str | Path) -> RobotSpec:
         path=path.resolve(),
         urdf=resolve_path(v["urdf"], base, path, "urdf"),
         trunk_link=v["trunk"]["link"],
+        anchor_body=v["trunk"]["anchor_body"] or v["trunk"]["link"],
         trunk_offset=v["trunk"]["offset"],
         left_foot=feet["left"],
         right_foot=feet["right"],

@@ -4,8 +4,8 @@ CAD exports often flip the right leg's pitch axes (``0 -1 0``), so its knee bend
 with negative angles while the left one bends with positive angles. The test
 writes such a URDF (mini_biped's, right-leg pitch axes flipped), proposes its
 spec with ``gait_robot init``, and follows the clip through every consumer's
-loader arithmetic (the loaders of tests/test_retarget.py and
-tests/test_retarget_mjlab.py), and through a transfer from mini_biped.
+loader arithmetic (the loaders of tests/test_retarget.py,
+tests/test_retarget_mjlab.py and Isaac Lab's keys), and through a transfer from mini_biped.
 """
 
 from __future__ import annotations
@@ -98,6 +98,10 @@ def test_every_export_keeps_each_joint_its_own_sign(mirrored, fmt, tmp_path):
         names = manifest["joint_order"]
         joints = {name: data["joint_pos"][:, i] for i, name in enumerate(names)}
         expected = None  # 50 Hz: checked by sign below
+    elif fmt == "isaaclab":
+        data = np.load(file, allow_pickle=False)
+        joints = {name: data["dof_positions"][:, i] for i, name in enumerate(data["dof_names"].tolist())}
+        expected = None  # upsampled for the loader's nearest-frame blend: checked by sign below
     else:
         out = load(file)
         joints = {name: out.joint(name) for name in out.joint_names}

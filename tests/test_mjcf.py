@@ -292,6 +292,28 @@ def test_mjcf_xml_round_trips(robot: robots.Robot, model: mujoco.MjModel, tmp_pa
     np.testing.assert_allclose(loaded.actuator_gainprm, model.actuator_gainprm)
 
 
+def test_every_joint_of_the_exported_mjcf_has_an_explicit_axis(robot: robots.Robot, model: mujoco.MjModel) -> None:
+    # GMR's KinematicsModel and MimicKit's MJCFCharModel read `axis` without MuJoCo's default (0 0 1).
+    xml = mjcf.mjcf_xml(robot)
+    joints = list(ET.fromstring(xml).iter("joint"))
+    assert len(joints) == model.njnt and all(j.get("axis") for j in joints)
+    loaded = mujoco.MjModel.from_xml_string(xml)
+    np.testing.assert_array_equal(loaded.jnt_axis, model.jnt_axis)  # writing the defaults changes nothing
+    assert mujoco.MjModel.from_xml_string(mujoco.MjSpec.from_string(xml).to_xml()).njnt == model.njnt
+
+
+def test_portable_assets_point_every_file_next_to_the_xml(robot: robots.Robot, tmp_path: Path) -> None:
+    from robots.mjcf_export import portable_assets
+
+    xml, files = portable_assets(mjcf.mjcf_xml(robot))
+    for relative, source in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_bytes(source.read_bytes())
+        assert not Path(relative).is_absolute() and relative.startswith("meshes/")
+    (tmp_path / "robot.xml").write_text(xml)
+    assert mujoco.MjModel.from_xml_path(str(tmp_path / "robot.xml")).nmesh == len(list(ET.fromstring(xml).iter("mesh")))
+
+
 def test_build_spec_returns_a_fresh_editable_spec(robot: robots.Robot) -> None:
     spec = mjcf.build_spec(robot)
     assert isinstance(spec, mujoco.MjSpec)

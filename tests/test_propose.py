@@ -57,6 +57,7 @@ def test_proposal_loads_and_matches_the_hand_written_spec(proposed: dict[str, Pa
     # the URDF's <robot name>; "mini_biped" is a built-in's name, so the proposal renames itself
     assert spec.name == {"g1": "g1_29dof_rev_1_0", "mini_biped": "mini_biped_proposed"}[name]
     assert spec.trunk_link == hand.trunk_link
+    assert spec.anchor_body == hand.anchor_body == {"g1": "torso_link", "mini_biped": "base"}[name]
     assert (spec.left_foot.link, spec.right_foot.link) == (hand.left_foot.link, hand.right_foot.link)
     for mine, theirs in ((spec.left_foot, hand.left_foot), (spec.right_foot, hand.right_foot)):
         assert max(abs(a - b) for a, b in zip(mine.sole_offset, theirs.sole_offset)) <= 0.005

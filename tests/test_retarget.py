@@ -23,6 +23,7 @@ from retarget.errors import RetargetError
 from robots import load_robot
 from robots.errors import RobotSpecError
 from robots.mjcf import model
+from tests.consumers import angle_between, linear_truth, mimickit_hinges, mimickit_load, mimickit_sample
 
 ROBOT = "mini_biped"
 
@@ -81,8 +82,9 @@ def test_mimickit_round_trip(clips, tmp_path):
     assert sum(weights) == pytest.approx(1.0) and all(w >= 0 for w in weights)
     modes = {}
     for entry in dataset["motions"]:
-        file = Path(entry["file"])
-        assert file.is_absolute() and file.is_file()
+        assert not Path(entry["file"]).is_absolute()  # relative to the export folder: it can be moved
+        file = out / entry["file"]
+        assert file.is_file()
         mode, fps, frames = load_mimickit(file)
         m = load(clips / (file.stem + ".npz"))
         modes[file.stem] = mode
@@ -104,6 +106,64 @@ def test_mimickit_round_trip(clips, tmp_path):
             np.testing.assert_allclose(delta, m.loop.clip_offset()[0], atol=1e-6)
             np.testing.assert_allclose(frames[-1, 3:], frames[0, 3:], atol=1e-6)
     assert modes == {"straight": 1, "turn": 0}  # the turning loop is exported as CLAMP
+
+
+def test_mimickit_playback_at_50_arbitrary_times_is_the_source_pose(clips, tmp_path):
+    """MotionLib's arithmetic (tests/consumers.py): WRAP over three loops for the straight clip, CLAMP for the turn."""
+    out = tmp_path / "mk"
+    retarget(clips, out, robot=ROBOT, format="mimickit")
+    hinges = mimickit_hinges(out / f"{ROBOT}.xml")
+    rng = np.random.default_rng(14)
+    for stem, mode, loops in (("straight", 1, 3.0), ("turn", 0, 1.0)):
+        clip = mimickit_load(out / f"{stem}.pkl")
+        motion = load(clips / f"{stem}.npz")
+        assert clip["loop_mode"] == mode and clip["length"] == pytest.approx(motion.period)
+        times = np.sort(rng.uniform(0.0, loops * clip["length"], 50))
+        got, truth = mimickit_sample(clip, [axis for _, axis in hinges], times), linear_truth(motion, times)
+        cols = [motion.joint_names.index(name) for name, _ in hinges]
+        pos_err = np.linalg.norm(got["root_pos"] - truth["root_pos"], axis=1).max()
+        rot_err = angle_between(got["root_quat"], truth["root_quat"]).max()
+        joint_err = np.abs(got["joint_pos"] - truth["joint_pos"][:, cols]).max()
+        print(f"mimickit {stem}: root {pos_err * 1000:.2e} mm, {np.degrees(rot_err):.4f} deg, joints "
+              f"{np.degrees(joint_err):.4f} deg")
+        # MotionLib slerps hinges and the root with a plain midpoint below 0.002 rad per frame: <= 0.06 deg.
+        assert pos_err < 1e-3 and rot_err < np.radians(0.1) and joint_err < np.radians(0.1)
+
+
+def test_mimickit_folder_moved_elsewhere_compiles_and_loads_as_a_dataset(walk, tmp_path, monkeypatch):
+    """G1 (meshes): the char XML refers to copied meshes by relative path; the dataset lists clips relatively."""
+    import mujoco
+    import shutil
+
+    source = walk("g1", "slow", dx=0.06)
+    built = tmp_path / "built" / "g1_mk"
+    retarget(source, built, robot="g1", format="mimickit")
+    xml = (built / "g1.xml").read_text()
+    meshes = [m.get("file") for m in ET.fromstring(xml).iter("mesh")]
+    assert meshes and all(not Path(f).is_absolute() and f.startswith("meshes/") for f in meshes)
+    assert str(tmp_path) not in xml and "site-packages" not in xml
+    moved = tmp_path / "training_machine" / "data" / "g1_walks"
+    shutil.move(str(built), moved)
+    shutil.rmtree(tmp_path / "built")
+    monkeypatch.chdir(tmp_path)  # anywhere but the folder: MuJoCo resolves meshes against the XML
+    m = mujoco.MjModel.from_xml_path(str(moved / "g1.xml"))
+    reference = model(load_robot("g1"))
+    assert (m.nbody, m.njnt, m.nmesh) == (reference.nbody, reference.njnt, reference.nmesh)
+    np.testing.assert_allclose(m.mesh_vert, reference.mesh_vert, atol=1e-6)
+    assert [name for name, _ in mimickit_hinges(moved / "g1.xml")] == mimickit_dofs(moved / "g1.xml")
+    # MotionLib._fetch_motion_files opens each listed file relative to the working directory.
+    monkeypatch.chdir(moved)
+    dataset = yaml.safe_load(Path("dataset.yaml").read_text())
+    clips = [mimickit_load(Path(e["file"])) for e in dataset["motions"]]
+    assert len(clips) == 1 and clips[0]["frames"].shape[1] == 6 + len(mimickit_dofs(Path("g1.xml")))
+    # --dataset-prefix: the folder as MimicKit's working directory (here training_machine/) sees it.
+    prefixed = tmp_path / "training_machine" / "data" / "prefixed"
+    assert main([str(source), "-o", str(prefixed), "--robot", "g1", "--format", "mimickit",
+                 "--dataset-prefix", "data/prefixed/"]) == 0
+    monkeypatch.chdir(tmp_path / "training_machine")
+    entries = yaml.safe_load((prefixed / "dataset.yaml").read_text())["motions"]
+    assert [e["file"] for e in entries] == ["data/prefixed/" + source.stem + ".pkl"]
+    assert mimickit_load(Path(entries[0]["file"]))["frames"].shape == clips[0]["frames"].shape
 
 
 def test_mimickit_clamp_option(clips, tmp_path):
@@ -289,11 +349,12 @@ def test_corrupt_motion_aborts_and_leaves_out_untouched(clips, tmp_path):
 
 
 def test_wrong_format_name_lists_the_choices(clips, tmp_path, capsys):
-    with pytest.raises(ValueError, match=r"'bvh'.*\['mimickit', 'awd', 'gmr', 'mjlab', 'motion'\]"):
+    with pytest.raises(ValueError, match=r"'bvh'.*\['mimickit', 'awd', 'gmr', 'mjlab', 'motion', 'isaaclab'\]"):
         retarget(clips, tmp_path / "o", robot=ROBOT, format="bvh")
     with pytest.raises(SystemExit) as exc:
         main([str(clips), "-o", str(tmp_path / "o"), "--robot", ROBOT, "--format", "bvh"])
-    assert exc.value.code == 2 and "choose from 'mimickit', 'awd', 'gmr', 'mjlab', 'motion'" in capsys.readouterr().err
+    assert exc.value.code == 2 and "choose from 'mimickit', 'awd', 'gmr', 'mjlab', 'motion', 'isaaclab'" in \
+        capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

@@ -43,16 +43,18 @@ def clips(tmp_path_factory) -> Path:
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --- every registered format ----------------------------------------------------------------------
 
 def test_the_builtin_formats_are_registered_in_choice_order():
     builtin = {"mimickit": (".pkl", None), "awd": (".json", None), "gmr": (".pkl", None), "mjlab": (".npz", 50.0),
-               "motion": (".npz", None)}
-    assert list(FORMATS)[:5] == list(builtin)
+               "motion": (".npz", None), "isaaclab": (".npz", None)}
+    assert list(FORMATS)[:6] == list(builtin)
     assert {name: (FORMATS[name].extension, FORMATS[name].default_fps) for name in builtin} == builtin
+    assert [name for name in builtin if FORMATS[name].samples_itself] == ["mjlab", "isaaclab"]
+    assert [name for name in builtin if FORMATS[name].takes_joint_order] == ["mjlab", "isaaclab"]
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
@@ -64,23 +66,24 @@ def test_every_registered_format_round_trips_through_the_cli(clips, tmp_path, na
     assert f"wrote 2 {name} clips" in capsys.readouterr().out
     manifest = json.loads((out / "manifest.json").read_text())
     robot = load_robot(ROBOT)
-    run = ExportRun(format=fmt, robot=robot, wrap=True, out=out.absolute())
+    run = ExportRun(format=fmt, robot=robot, wrap=True, out=out.absolute(), fps=fmt.default_fps)
     assert manifest["format"] == name and manifest["joint_order"] == list(run.joint_order)
     entries = manifest["motions"]
     assert [e["file"] for e in entries] == [f"straight{fmt.extension}", f"turn{fmt.extension}"]
     for entry in entries:
         motion = load(Path(entry["source"]))
-        if fmt.default_fps is not None:
+        if fmt.default_fps is not None and not fmt.samples_itself:
             motion = resample(motion, fmt.default_fps)
         expected = fmt.write_clip(motion, resolve_mapping(robot, motion.meta["robot"]), run, entry["weight"])
         assert (out / entry["file"]).read_bytes() == expected.data
-        assert (entry["frames"], entry["note"], entry["fps"]) == (expected.frames, expected.note, motion.fps)
+        fps = motion.fps if expected.fps is None else expected.fps
+        assert (entry["frames"], entry["note"], entry["fps"]) == (expected.frames, expected.note, fps)
+        assert entry.get("time_scale") == expected.time_scale
     sidecars = fmt.sidecars(run, entries)
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [e["file"] for e in entries] + list(sidecars) + ["manifest.json"])
-    for file, text in sidecars.items():
-        assert (out / file).read_text() == text
     before = _snapshot(out)
+    assert sorted(before) == sorted([e["file"] for e in entries] + list(sidecars) + ["manifest.json"])
+    for file, content in sidecars.items():
+        assert before[file] == (content if isinstance(content, bytes) else content.encode())
     assert main([str(clips), "-o", str(out), "--robot", ROBOT, "--format", name]) == 0
     assert _snapshot(out) == before  # deterministic: a rerun replaces the output with the same bytes
 
@@ -92,7 +95,7 @@ def test_the_cli_takes_choices_and_help_from_the_registry():
     text = parser.format_help()
     for fmt in FORMATS.values():
         assert f"{fmt.name} (*{fmt.extension}):" in text
-    assert "(mjlab: 50)" in text  # --fps names each format's default rate
+    assert "(mjlab: 50, isaaclab: its own, see below)" in " ".join(text.split())  # --fps names the formats' rates
 
 
 def test_mimickit_builds_the_mjcf_once_per_run(clips, tmp_path, monkeypatch):
@@ -199,13 +202,32 @@ def test_a_malformed_format_is_refused(changes, message):
 
 def test_an_unknown_name_lists_the_registered_formats(registered):
     registered(_csv_format())
-    with pytest.raises(ValueError, match=r"'bvh'.*\['mimickit', 'awd', 'gmr', 'mjlab', 'motion', 'csv_test'\]"):
+    choices = r"\['mimickit', 'awd', 'gmr', 'mjlab', 'motion', 'isaaclab', 'csv_test'\]"
+    with pytest.raises(ValueError, match=r"'bvh'.*" + choices):
         get_format("bvh")
 
 
-@pytest.mark.parametrize("sidecar", ["manifest.json", "straight.csv", "../escape.txt", "sub/dir.txt", ".."])
+@pytest.mark.parametrize("sidecar", ["manifest.json", "straight.csv", "../escape.txt", "sub/../x.txt", "/abs.txt",
+                                     "straight.csv/x.txt", "sub//x.txt", ".."])
 def test_a_sidecar_must_be_a_file_of_its_own(clips, tmp_path, registered, sidecar):
     registered(_csv_format(name="csv_bad", sidecars=lambda run, entries: {sidecar: "x"}))
     with pytest.raises(RetargetError, match="csv_bad"):
         retarget(clips, tmp_path / "o", robot=ROBOT, format="csv_bad")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".o.lock"]  # nothing written, no staging left
+
+
+def test_sidecars_may_fill_folders_and_hold_bytes(clips, tmp_path, registered):
+    """A sidecar path may name a folder inside the output (MimicKit's ``meshes/``), and bytes are written as is."""
+    files = {"assets/mesh.bin": b"\x00\x01binary", "assets/deeper/note.txt": "text\n", "index.txt": "i\n"}
+    registered(_csv_format(name="csv_tree", sidecars=lambda run, entries: files))
+    retarget(clips, tmp_path / "o", robot=ROBOT, format="csv_tree")
+    assert {k: v for k, v in _snapshot(tmp_path / "o").items() if k in files} == {
+        k: v if isinstance(v, bytes) else v.encode() for k, v in files.items()}
+    registered(_csv_format(name="csv_clash", sidecars=lambda run, entries: {"a": "file", "a/b": "in a folder a"}))
+    with pytest.raises(RetargetError, match="csv_clash"):
+        retarget(clips, tmp_path / "o2", robot=ROBOT, format="csv_clash")
+
+
+def test_joint_order_is_refused_by_a_format_without_one(clips, tmp_path):
+    with pytest.raises(ValueError, match="joint_order: applies to --format mjlab or isaaclab only, not awd"):
+        retarget(clips, tmp_path / "o", robot=ROBOT, format="awd", joint_order=tmp_path / "order.yaml")

@@ -452,3 +452,34 @@ def test_builtin_specs_load(name: str) -> None:
     assert robot.spec.presets, "every built-in robot ships at least one preset"
     for knee, sign in zip(robot.spec.knees, robot.spec.knee_signs):
         assert robot.spec.initial_posture[knee] * sign > 0
+
+
+def test_anchor_body_defaults_to_the_trunk_link_and_may_be_any_moving_link(tmp_path: Path) -> None:
+    assert robots.load_robot(write(tmp_path, base_spec())).anchor_body == "pelvis"
+    spec = base_spec()
+    spec["trunk"]["anchor_body"] = "left_thigh"
+    robot = robots.load_robot(write(tmp_path, spec))
+    assert robot.anchor_body == robot.spec.anchor_body == "left_thigh"
+
+
+def test_anchor_body_must_be_a_link_that_stays_a_body(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["trunk"]["anchor_body"] = "chest"
+    expect_error(write(tmp_path, spec), "field 'trunk.anchor_body'", "link 'chest' is not in test_biped.urdf")
+    # A link on a fixed joint is merged into its parent by MuJoCo: the message names the body to use.
+    imu = (_link("imu", 0.01) + '<joint name="imu_joint" type="fixed"><parent link="pelvis"/><child link="imu"/>'
+           '<origin xyz="0 0 0.02"/></joint>\n')
+    urdf = biped_urdf().replace("</robot>", imu + "</robot>")
+    spec["trunk"]["anchor_body"] = "imu"
+    expect_error(write(tmp_path, spec, urdf), "field 'trunk.anchor_body'", "fixed joint 'imu_joint'",
+                 "into the body 'pelvis'")
+
+
+@pytest.mark.parametrize("name", robots.list_robots())
+def test_builtin_anchor_bodies_are_bodies_of_the_mujoco_model(name: str) -> None:
+    from robots.mjcf import model
+
+    robot = robots.load_robot(name)
+    m = model(robot)
+    assert robot.anchor_body in [m.body(i).name for i in range(1, m.nbody)]
+    assert robot.anchor_body == {"g1": "torso_link"}.get(name, robot.spec.trunk_link)

@@ -10,7 +10,9 @@ y left, z up. Units are SI and radians.
 
 Decisions:
 
-* **trunk**: the URDF root link (the floating base).
+* **trunk**: the URDF root link (the floating base). Its ``anchor_body``, the body a
+  motion-tracking controller aligns the reference with, is the heaviest rigid body on the upper
+  body's main chain from the root (:mod:`~gait_generator.propose.anchor`): the G1's ``torso_link``.
 * **feet**: links are grouped into rigid bodies (a link with a moving joint and
   its fixed-joint descendants). The two legs are the two branches from their
   common ancestor that end lowest (lowest collision point at the zero pose), each

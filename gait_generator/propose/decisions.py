@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gait_generator.propose.actuators import propose_actuators
 from gait_generator.propose.analysis import analysis_of
+from gait_generator.propose.anchor import propose_anchor
 from gait_generator.propose.clearance import HELD_CLEARANCE, clear_held
 from gait_generator.propose.presets import scale_presets
 from gait_generator.propose.proposal import Decision, Proposal
@@ -92,6 +93,8 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
     decide("feet.length/width", f"{length} x {width} m",
            "extent of the lowest collision points (within 1 mm of the lowest), plus sphere/capsule radii")
     driven = (*left.joints, *right.joints)
+    anchor, anchor_why = propose_anchor(info, driven)
+    decide("trunk.anchor_body", anchor, anchor_why)
     decide("driven_joints", f"{len(left.joints)} + {len(right.joints)} leg joints",
            "every moving joint from the trunk's branch point to each foot")
 
@@ -144,8 +147,8 @@ def propose(urdf: str | Path, name: str | None = None) -> Proposal:
         decide("note", note, "review")
 
     return Proposal(
-        name=chosen, urdf=path, urdf_robot_name=robot_tag, trunk_link=info.root, left=left, right=right,
-        foot_length=length, foot_width=width, driven_joints=driven, default_posture=default,
+        name=chosen, urdf=path, urdf_robot_name=robot_tag, trunk_link=info.root, anchor_body=anchor, left=left,
+        right=right, foot_length=length, foot_width=width, driven_joints=driven, default_posture=default,
         initial_posture=initial, actuators=tuple(actuators), presets=presets, preset_notes=scaled.notes,
         preset_comments=scaled.comments, sweep=sweep, mass=an.mass, leg_length=an.leg_length,
         com_height=an.com_height, hip_spacing=an.hip_spacing, reference=ref.name, decisions=tuple(decisions),

@@ -104,6 +104,7 @@ class Proposal:
         urdf: The URDF (resolved).
         urdf_robot_name: ``<robot name>`` in the URDF.
         trunk_link: Root link.
+        anchor_body: Body a tracking controller anchors on (:mod:`gait_generator.propose.anchor`).
         left, right: The two legs.
         foot_length, foot_width: Sole size (m).
         driven_joints: Leg joints, left leg then right leg, hip to foot.
@@ -127,6 +128,7 @@ class Proposal:
     urdf: Path
     urdf_robot_name: str
     trunk_link: str
+    anchor_body: str
     left: LegProposal
     right: LegProposal
     foot_length: float
@@ -168,7 +170,7 @@ class Proposal:
             "name": self.name,
             "description": self.description,
             "urdf": urdf_ref,
-            "trunk": {"link": self.trunk_link, "offset": [0.0, 0.0, 0.0]},
+            "trunk": {"link": self.trunk_link, "offset": [0.0, 0.0, 0.0], "anchor_body": self.anchor_body},
             "feet": {
                 **{leg.side: {"link": leg.foot_link, "sole_offset": list(leg.sole_offset)} for leg in self.legs},
                 "length": self.foot_length,

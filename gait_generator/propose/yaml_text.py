@@ -104,7 +104,7 @@ def render_spec(p: Proposal, urdf_ref: str, presets_ref: str) -> str:
                          break_long_words=False, break_on_hyphens=False)
     out += _comment(f"urdf: {p.why('urdf')}; path relative to this file when possible")
     out.append(f"urdf: {_str(urdf_ref)}")
-    out += _comment(f"trunk: {p.why('trunk.link')}")
+    out += _comment(f"trunk: {p.why('trunk.link')}; anchor_body: {p.why('trunk.anchor_body')}")
     out.append(f"trunk: {_value(data['trunk'])}")
     out.append("feet:")
     for leg in p.legs:
