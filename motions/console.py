@@ -32,7 +32,6 @@ import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any, TextIO
 
 __all__ = [
@@ -42,11 +41,14 @@ __all__ = [
     "add_option",
     "add_verbose",
     "choices",
+    "default_text",
     "error",
+    "native_output_shown",
     "plural",
     "progress",
     "quiet_native_output",
     "reason_key",
+    "shows_default",
     "verbose_environment",
     "waive_required",
 ]
@@ -60,26 +62,28 @@ EXAMPLES = 3
 GROUPS_SHOWN = 10
 """Reason groups printed without ``-v``; the rest are counted on one line."""
 
+OTHER = "(other reasons)"
+"""The group of the reasons beyond a :class:`ReasonGroups`' ``max_groups``; listed last."""
+
 REASON_WIDTH = 240
 """Longest reason text a group line shows (characters); the full text stays in the index or report."""
 
 
 # ------------------------------------------------------------------------------------------------ help
 
-def _default_text(value: Any) -> str:
+def default_text(value: Any) -> str:
+    """A default as the help prints it: floats as ``%g``, sequences comma-separated."""
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, (list, tuple)):
-        return ", ".join(_default_text(v) for v in value)
-    if isinstance(value, PurePath):
-        return str(value)
+        return ", ".join(default_text(v) for v in value)
     return str(value)
 
 
 def shows_default(action: argparse.Action) -> bool:
-    """Whether ``action`` has a default worth printing (not None, False, an empty list or suppressed)."""
+    """Whether ``action`` has a default worth printing (not None, False, empty or suppressed)."""
     default = action.default
-    if default is None or default is False or default is argparse.SUPPRESS:
+    if default is None or default is False or default == "" or default is argparse.SUPPRESS:
         return False
     if isinstance(default, (list, tuple)) and not default:
         return False
@@ -99,7 +103,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         if shows_default(action) and "(default: " not in text:
-            text += f" (default: {_default_text(action.default)})".replace("%", "%%")
+            text += f" (default: {default_text(action.default)})".replace("%", "%%")
         return text
 
     def _split_lines(self, text: str, width: int) -> list[str]:
@@ -217,7 +221,7 @@ class ReasonGroups:
         self.total += 1
         key = reason_key(reason)
         if key not in self._groups and len(self._groups) >= self.max_groups:
-            key = "(other reasons)"
+            key = OTHER
         group = self._groups.setdefault(key, _Group(first=reason))
         group.count += 1
         group.examples.append((example if order is None else order, example))
@@ -228,11 +232,11 @@ class ReasonGroups:
         return len(self._groups)
 
     def counts(self) -> dict[str, int]:
-        """Items per reason key, most frequent first."""
+        """Items per reason key, most frequent first (:data:`OTHER` last)."""
         return {key: g.count for key, g in self._sorted()}
 
     def _sorted(self) -> list[tuple[str, _Group]]:
-        return sorted(self._groups.items(), key=lambda kv: (-kv[1].count, kv[0]))
+        return sorted(self._groups.items(), key=lambda kv: (kv[0] == OTHER, -kv[1].count, kv[0]))
 
     def lines(self, indent: str = "  ", limit: int | None = GROUPS_SHOWN) -> list[str]:
         """One line per reason: count, reason (numbers as ``#`` unless it is the only item) and examples."""

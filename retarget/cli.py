@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--robot", required=True,
                    help=f"target robot {choices(list_robots())} or a robot spec .yaml")
     p.add_argument("--format", required=True, choices=list(FORMATS), help="consumer format (listed below)")
-    p.add_argument("--fps", type=float, default=None, help="export rate (frames/s); default: keep" + _fps_defaults())
+    p.add_argument("--fps", type=float, default=None,
+                   help="export rate (frames/s) (default: keep each clip's rate" + _fps_defaults() + ")")
     p.add_argument("--loop", choices=LOOP_MODES, default="wrap",
                    help="wrap: looping clips loop where the consumer can do it exactly; clamp: play once")
     p.add_argument("--weights", choices=WEIGHTINGS, default="uniform",
@@ -52,18 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_verbose(p)
     ordered = "/".join(f.name for f in FORMATS.values() if f.takes_joint_order)
     p.add_argument("--joint-order", default=None, metavar="FILE",
-                   help=f"{ordered}: the env's joint order (YAML list, text one per line, or {{joints, bodies}})")
+                   help=f"{ordered}: the env's joint order (YAML list, text one per line, or {{joints, bodies}}) "
+                        "(default: the robot's)")
     p.add_argument("--dataset-prefix", default="", metavar="PATH",
                    help="mimickit: written before each clip in dataset.yaml (the folder as MimicKit's working "
-                        "directory sees it); default: none, clip paths relative to the export folder")
+                        "directory sees it) (default: none, clip paths relative to the export folder)")
     return p
 
 
 def _fps_defaults() -> str:
-    """The formats' own rates for the ``--fps`` help, e.g. `` (mjlab: 50, isaaclab: its own, see below)``."""
+    """The formats' own rates for the ``--fps`` help, e.g. ``; mjlab: 50, isaaclab: its own, see below``."""
     rates = [f"{f.name}: {f.default_fps:g}" if f.default_fps is not None else f"{f.name}: its own, see below"
              for f in FORMATS.values() if f.default_fps is not None or f.samples_itself]
-    return f" ({', '.join(rates)})" if rates else ""
+    return f"; {', '.join(rates)}" if rates else ""
 
 
 def _formats_epilog() -> str:

@@ -201,7 +201,7 @@ def retarget(
             except GaitGeneratorError as exc:
                 if (isinstance(exc, RetargetError) and table.is_identity and from_robot is None
                         and source_robot is not None and not names_robot(str(source_robot), target, robot)
-                        and not set(joint_order) <= set(motion.joint_names)):
+                        and not set(order) <= set(motion.joint_names)):
                     raise RetargetError(f"{file}: motion is for robot '{source_robot}', not '{target.name}', and no "
                                         f"mapping table maps its joints; pass --from-robot {source_robot} to move "
                                         f"the gaits onto {target.name} (or --mapping TABLE.yaml)") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from motions.console import plural
 from motions.errors import MotionFormatError
 from motions.index import INDEX_NAME, read_index
 
@@ -60,8 +61,8 @@ def _from_index(path: Path) -> tuple[list[Path], list[str]]:
             raise MotionFormatError(f"{path}: entry {entry.id} lists {entry.file}, which does not exist")
         sources.append(file)
     if index.skipped.count:
-        excluded.append(f"{index.skipped.file}: {index.skipped.count} commands skipped by the generator (beyond the "
-                        "preset's step limits; no motion)")
+        excluded.append(f"{index.skipped.file}: {plural(index.skipped.count, 'command')} skipped by the generator "
+                        "(beyond the preset's step limits; no motion)")
     if not sources:
         raise MotionFormatError(f"{path}: no usable motion ({len(excluded)} excluded)")
     return sources, excluded

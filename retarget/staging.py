@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from motions.console import plural
 from motions.errors import GaitGeneratorError, OutputError
 from motions.locking import exclusive_lock
 
@@ -81,7 +82,7 @@ def recover(out: Path, log: Callable[[str], None] | None = None) -> list[Path]:
     for path in stale:
         _remove(path)
     if stale and log:
-        log(f"removed {len(stale)} staging folder(s) of killed runs next to {out}")
+        log(f"removed {plural(len(stale), 'staging folder')} of killed runs next to {out}")
     return stale
 
 

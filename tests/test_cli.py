@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import motions
-from gait_generator.cli import main, random_commands
+from gait_generator.cli import build_parser, main, random_commands
 
 
 def test_writes_n_motions_and_index(tmp_path):
@@ -130,3 +130,22 @@ def test_dry_run_plans_without_writing(tmp_path, capsys):
     assert "dry run: 6 motions (3 commands from" in out
     assert "medium: 2 to generate or reuse, 1 skipped (beyond the step limits: dx 1, dy 0, dtheta 0)" in out
     assert not (tmp_path / "o").exists()
+
+
+def test_underscore_spellings_set_the_same_options():
+    dashed = build_parser().parse_args(["-o", "x", "--min-dx", "0.01", "--max-dtheta", "0.2", "--xy-step", "0.02",
+                                        "--theta-step", "0.1"])
+    old = build_parser().parse_args(["-o", "x", "--min_dx", "0.01", "--max_dtheta", "0.2", "--xy_step", "0.02",
+                                     "--theta_step", "0.1"])
+    assert vars(dashed) == vars(old)
+    assert (old.min_dx, old.max_dtheta, old.xy_step, old.theta_step, old.max_dx) == (0.01, 0.2, 0.02, 0.1, None)
+
+
+def test_output_is_required_except_to_list_robots_or_plan(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["-n", "1"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "auto_gait_generator: error: the following arguments are required: -o/--output" in err
+    assert main(["--list-robots"]) == 0
+    assert main(["-n", "2", "--dry-run"]) == 0
+    assert "dry run: 2 motions (2 commands from random commands x 1 preset)" in capsys.readouterr().out

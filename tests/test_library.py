@@ -181,6 +181,25 @@ def test_filters_robot_preset_and_validation_status(clips, tmp_path):
         MotionLibrary.load(tmp_path, status="ok")
 
 
+def test_repr_counts_the_clips_by_robot_preset_and_validation(clips, tmp_path):
+    write_folder(tmp_path, clips[:3])
+    doc = json.loads((tmp_path / "index.json").read_text())
+    doc["motions"][0]["validation"] = {"status": "pass"}
+    doc["motions"][1]["validation"] = {"status": "fail", "reason": "fell"}
+    (tmp_path / "index.json").write_text(json.dumps(doc))
+    library = MotionLibrary.load(tmp_path)
+    assert library.validation == ("pass", "fail", None)
+    assert repr(library).splitlines() == [
+        f"MotionLibrary(3 clips, 18 joints, 3 looping, interpolation={library.interpolation!r}",
+        "  robots: mini_biped 3",
+        "  presets: medium 3",
+        "  validation: fail 1, not validated 1, pass 1)",
+    ]
+    assert MotionLibrary(clips[:2]).validation == (None, None)
+    with pytest.raises(LibraryError, match="validation: 1 entries, expected one per motion"):
+        MotionLibrary(clips[:2], validation=["pass"])
+
+
 def test_filters_without_index_use_the_clip_meta(clips, tmp_path):
     write_folder(tmp_path, clips[:2], index=False)
     assert len(MotionLibrary.load(tmp_path, robot="mini_biped", preset="medium")) == 2

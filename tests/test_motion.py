@@ -28,6 +28,13 @@ def test_derived_properties(motion: Motion) -> None:
     assert motion.period == 80 / 50.0
 
 
+def test_repr_is_one_short_line_without_arrays(motion: Motion) -> None:
+    assert repr(motion) == ("Motion(robot='synthetic', preset=None, 80 frames at 50 fps (1.6 s), 6 joints, command "
+                            "dx=0.04 m dy=0.008 m dtheta=0.12 rad per step, looping 2 cycles of 40 frames)")
+    single = dataclasses.replace(motion, loop=Loop(looping=False))
+    assert repr(single).endswith(", not looping)") and len(repr(single)) < 200
+
+
 def test_joints_addressed_by_name(motion: Motion) -> None:
     index = motion.joint_index("right_knee")
     assert motion.joint_names[index] == "right_knee"

@@ -95,7 +95,7 @@ def test_the_cli_takes_choices_and_help_from_the_registry():
     text = parser.format_help()
     for fmt in FORMATS.values():
         assert f"{fmt.name} (*{fmt.extension}):" in text
-    assert "(mjlab: 50, isaaclab: its own, see below)" in " ".join(text.split())  # --fps names the formats' rates
+    assert "(default: keep each clip's rate; mjlab: 50, isaaclab: its own, see below)" in " ".join(text.split())
 
 
 def test_mimickit_builds_the_mjcf_once_per_run(clips, tmp_path, monkeypatch):
