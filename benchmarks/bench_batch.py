@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gait_generator.batch import BatchSettings, run_batch  # noqa: E402
-from gait_generator.preset import resolve_preset  # noqa: E402
-from gait_generator.sweep import make_jobs, random_commands  # noqa: E402
-from robots import load_robot  # noqa: E402
+from gait_generator.batch import BatchSettings, run_batch
+from gait_generator.preset import resolve_preset
+from gait_generator.sweep import make_jobs, random_commands
+from robots import load_robot
 
 
 def peak_rss() -> tuple[int, float]:

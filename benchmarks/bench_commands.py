@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fuzz_runner import measured  # noqa: E402
+from tests.fuzz_runner import measured
 
 ROW_KINDS = ("0.06,0,0\n", "0,0.04,0\n", "0,0,0.5\n")
 """Rows beyond mini_biped medium's limits (max_dx_forward 0.05 m, max_dy 0.03 m, max_dtheta 0.3 rad)."""

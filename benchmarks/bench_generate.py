@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gait_generator import generate  # noqa: E402
-from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik  # noqa: E402
-from robots import list_robots, load_robot  # noqa: E402
+from gait_generator import generate
+from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
+from robots import list_robots, load_robot
 
 COMMANDS = [(0.04, 0.0, 0.0), (-0.02, 0.0, 0.0), (0.0, 0.01, 0.0), (0.0, 0.0, 0.15), (0.03, -0.01, -0.1)]
 

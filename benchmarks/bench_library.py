@@ -16,19 +16,19 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gait_generator import generate  # noqa: E402
-from motions import MotionLibrary  # noqa: E402
+from gait_generator import generate
+from motions import MotionLibrary
 
 GRID = [(dx, dy, dt) for dx in (-0.02, 0.0, 0.02, 0.04) for dy in (-0.01, 0.0, 0.01) for dt in (-0.1, 0.0, 0.1)]
 

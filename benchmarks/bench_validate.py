@@ -20,14 +20,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gait_generator import generate  # noqa: E402
-from gait_generator.preset import load_preset  # noqa: E402
-from robots import load_robot  # noqa: E402
-from validate.dynamic import dynamic_checks, support_mask  # noqa: E402
-from validate.kinematic import kinematic_checks  # noqa: E402
-from validate.physics import physics_checks  # noqa: E402
-from validate.thresholds import load_thresholds  # noqa: E402
-from validate.trace import robot_model, trace_motion  # noqa: E402
+from gait_generator import generate
+from gait_generator.preset import load_preset
+from robots import load_robot
+from validate.dynamic import dynamic_checks, support_mask
+from validate.kinematic import kinematic_checks
+from validate.physics import physics_checks
+from validate.thresholds import load_thresholds
+from validate.trace import robot_model, trace_motion
 
 
 def main() -> None:

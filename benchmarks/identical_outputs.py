@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gait_generator import generate  # noqa: E402
-from gait_generator.preset import load_preset  # noqa: E402
-from retarget import FORMATS, retarget  # noqa: E402
-from robots import list_robots, load_robot  # noqa: E402
+from gait_generator import generate
+from gait_generator.preset import load_preset
+from retarget import FORMATS, retarget
+from robots import list_robots, load_robot
 
 KINDS = (("forward", 0.8, 0.0, 0.0), ("sideways", 0.0, 0.8, 0.0), ("turning", 0.5, 0.0, 0.8))
 """(name, fraction of max_dx_forward, of max_dy, of max_dtheta)."""

@@ -15,15 +15,15 @@ from motions.errors import GaitGeneratorError, MotionFormatError, OutputError
 from robots.errors import RobotSpecError
 
 __all__ = [
-    "generate",
-    "GaitGeneratorError",
-    "PresetError",
     "CommandError",
-    "RobotSpecError",
+    "GaitGeneratorError",
     "MotionFormatError",
-    "PlanningError",
     "OutputError",
+    "PlanningError",
+    "PresetError",
+    "RobotSpecError",
     "__version__",
+    "generate",
 ]
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ from motions.index import INDEX_NAME, MAX_INDEX_ENTRIES, SKIPPED_NAME, MotionEnt
 from motions.storage import to_bytes
 from motions.workers import EXIT_ORPHANED, Orphaned, check_owner, watch_owner
 
-__all__ = ["BatchSettings", "BatchResult", "BACKENDS", "Plan", "plan_jobs", "run_job", "run_batch"]
+__all__ = ["BACKENDS", "BatchResult", "BatchSettings", "Plan", "plan_jobs", "run_batch", "run_job"]
 
 BACKENDS = ("loky", "dask")
 """Parallel backends: joblib's loky process pool, or a dask.distributed cluster."""

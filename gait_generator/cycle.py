@@ -28,7 +28,7 @@ from gait_generator.timeline import Foothold, Phase, Timeline
 from gait_generator.timing import StepTiming
 from motions.planar import Planar
 
-__all__ = ["SteadyCycle", "steady_cycle", "standing_start", "anchor"]
+__all__ = ["SteadyCycle", "anchor", "standing_start", "steady_cycle"]
 
 FloatArray = NDArray[np.float64]
 _SIDE = {"left": 0, "right": 1}

@@ -10,10 +10,10 @@ from motions.errors import GaitGeneratorError
 from robots.errors import RobotSpecError
 
 __all__ = [
-    "PresetError",
     "CommandError",
     "CommandFileError",
     "PlanningError",
+    "PresetError",
     "ProposalError",
 ]
 

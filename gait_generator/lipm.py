@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from gait_generator.errors import PlanningError
 
-__all__ = ["GRAVITY", "PiecewisePolynomial", "Periodic", "Rest", "CoMTrajectory", "solve_lipm"]
+__all__ = ["GRAVITY", "CoMTrajectory", "Periodic", "PiecewisePolynomial", "Rest", "solve_lipm"]
 
 FloatArray = NDArray[np.float64]
 
@@ -76,7 +76,7 @@ class PiecewisePolynomial:
         tau = t - self.breaks[i]
         return _poly_eval(self.coeffs[i], tau, derivative)
 
-    def __add__(self, other: "PiecewisePolynomial") -> "PiecewisePolynomial":
+    def __add__(self, other: PiecewisePolynomial) -> PiecewisePolynomial:
         """Sum of two polynomials with the same breaks."""
         if self.breaks.shape != other.breaks.shape or np.any(self.breaks != other.breaks):
             raise ValueError("piecewise polynomials must share their breaks to be added")
@@ -86,7 +86,7 @@ class PiecewisePolynomial:
         out[:, : other.coeffs.shape[1]] += other.coeffs
         return PiecewisePolynomial(self.breaks, out)
 
-    def refine(self, breaks: FloatArray) -> "PiecewisePolynomial":
+    def refine(self, breaks: FloatArray) -> PiecewisePolynomial:
         """The same function on finer ``breaks`` (which must include every current break)."""
         breaks = np.asarray(breaks, dtype=float)
         i = self.segment_of(breaks[:-1] + TIME_TOL)  # a new break within TIME_TOL of an old one is that break
@@ -111,7 +111,7 @@ def _poly_eval(coeffs: FloatArray, tau: FloatArray, derivative: int) -> FloatArr
 
 def _poly_shift(coeffs: FloatArray, shift: FloatArray) -> FloatArray:
     """Re-expand (n, K, 2) polynomials in ``tau`` around ``tau = shift`` (Taylor shift)."""
-    n, k, _ = coeffs.shape
+    _n, k, _ = coeffs.shape
     out = np.zeros_like(coeffs)
     from math import comb
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pinocchio
 
-__all__ = ["WeightedTargets", "residuals", "cost", "hessian", "polish"]
+__all__ = ["WeightedTargets", "cost", "hessian", "polish", "residuals"]
 
 _FD_STEP = 1e-7
 """Tangent step (rad or m) of the finite-difference Hessian."""

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from motions.planar import Planar
 
-__all__ = ["swing_profile", "swing_pose", "SwingState"]
+__all__ = ["SwingState", "swing_pose", "swing_profile"]
 
 FloatArray = NDArray[np.float64]
 

@@ -15,13 +15,12 @@ exactly when the other foot lifts, and leaves it exactly when that foot lands.
 
 from __future__ import annotations
 
+import itertools
 import math
-
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-
 from scipy.interpolate import CubicSpline
 
 from gait_generator.lipm import PiecewisePolynomial
@@ -29,7 +28,7 @@ from gait_generator.swing import SwingState
 from motions.planar import Planar
 from robots.soles import SolePolygons, hull_distance, polygon_distance
 
-__all__ = ["Foothold", "Phase", "Timeline", "FootTargets", "quintic", "bump"]
+__all__ = ["FootTargets", "Foothold", "Phase", "Timeline", "bump", "quintic"]
 
 FloatArray = NDArray[np.float64]
 SIDES = ("left", "right")
@@ -187,7 +186,7 @@ class Timeline:
     def swing_progress(self, frame: float, side: int) -> float | None:
         """Normalised swing time in (0, 1) of foot ``side`` at a (fractional) frame, or None while planted."""
         holds = self.holds[side]
-        for a, b in zip(holds, holds[1:]):
+        for a, b in itertools.pairwise(holds):
             if a.end < frame < b.start:
                 return (frame - a.end) / (b.start - a.end)
         return None

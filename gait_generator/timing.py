@@ -14,7 +14,7 @@ from typing import Any
 from gait_generator.errors import PresetError
 from gait_generator.preset import Preset
 
-__all__ = ["LENGTH_RANGE", "FPS_RANGE", "StepTiming", "snap_timing"]
+__all__ = ["FPS_RANGE", "LENGTH_RANGE", "StepTiming", "snap_timing"]
 
 LENGTH_RANGE = (0.1, 3600.0)
 """Allowed clip lengths (s) of :func:`gait_generator.generate`; ``auto_gait_generator`` checks ``-l`` against it

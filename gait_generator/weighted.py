@@ -20,7 +20,7 @@ from gait_generator.placo_adapter import IKState, WholeBodyIK
 from gait_generator.preset import Preset
 from gait_generator.timeline import Timeline
 
-__all__ = ["SOLE_WEIGHT", "SWING_ORIENTATION_WEIGHT", "DIFF_STEP", "targets_at", "solve_frame"]
+__all__ = ["DIFF_STEP", "SOLE_WEIGHT", "SWING_ORIENTATION_WEIGHT", "solve_frame", "targets_at"]
 
 FloatArray = NDArray[np.float64]
 

@@ -29,7 +29,7 @@ from gait_generator.preset import Preset
 from gait_generator.timeline import Timeline
 from motions.rotations import quat_make_continuous
 
-__all__ = ["WalkFrames", "solve_walk", "CONTACT_HEIGHT", "IK_POSITION_TOL", "IK_ANGLE_TOL", "ZMP_TOL"]
+__all__ = ["CONTACT_HEIGHT", "IK_ANGLE_TOL", "IK_POSITION_TOL", "ZMP_TOL", "WalkFrames", "solve_walk"]
 
 FloatArray = NDArray[np.float64]
 
@@ -88,7 +88,7 @@ class WalkFrames:
     trunk_roll_max: float = 0.0
     trunk_yaw_max: float = 0.0
 
-    def slice(self, start: int, stop: int) -> "WalkFrames":
+    def slice(self, start: int, stop: int) -> WalkFrames:
         """Frames ``start`` to ``stop - 1``."""
         out = {k: (v[start:stop] if isinstance(v, np.ndarray) and k != "bump_sizes" else v)
                for k, v in self.__dict__.items()}

@@ -16,13 +16,13 @@ from motions.motion import QUAT_ORDER, Achieved, Command, Footsteps, Motion
 from motions.storage import FORMAT_VERSION, load
 
 __all__ = [
-    "Motion",
-    "Footsteps",
-    "Command",
-    "Achieved",
-    "Loop",
-    "MotionLibrary",
-    "load",
     "FORMAT_VERSION",
     "QUAT_ORDER",
+    "Achieved",
+    "Command",
+    "Footsteps",
+    "Loop",
+    "Motion",
+    "MotionLibrary",
+    "load",
 ]

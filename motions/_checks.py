@@ -13,13 +13,13 @@ from motions.errors import MotionFormatError
 
 __all__ = [
     "as_array",
-    "float_array",
     "bool_array",
-    "side_array",
-    "finite_float",
-    "count",
-    "unit_quats",
     "continuous_quats",
+    "count",
+    "finite_float",
+    "float_array",
+    "side_array",
+    "unit_quats",
 ]
 
 # Largest allowed | |q| - 1 | for a stored quaternion.

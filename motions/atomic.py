@@ -25,8 +25,15 @@ from typing import BinaryIO
 
 from motions.errors import OutputError
 
-__all__ = ["AtomicFile", "atomic_writer", "atomic_write_bytes", "atomic_write_text", "remove_stale_temps", "pid_alive",
-           "STALE_AGE_S"]
+__all__ = [
+    "STALE_AGE_S",
+    "AtomicFile",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "atomic_writer",
+    "pid_alive",
+    "remove_stale_temps",
+]
 
 STALE_AGE_S = 3600.0
 """A temporary file older than this (s) is stale even if its writer's pid is alive (pid reuse)."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 __all__ = [
     "GaitGeneratorError",
-    "MotionFormatError",
     "IndexFormatError",
     "LibraryError",
-    "OutputError",
     "LockError",
+    "MotionFormatError",
+    "OutputError",
 ]
 
 

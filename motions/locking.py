@@ -23,7 +23,7 @@ from pathlib import Path
 
 from motions.errors import LockError
 
-__all__ = ["exclusive_lock", "lock_path", "DEFAULT_TIMEOUT_S"]
+__all__ = ["DEFAULT_TIMEOUT_S", "exclusive_lock", "lock_path"]
 
 DEFAULT_TIMEOUT_S = 120.0
 """Longest wait for a lock (s) before :class:`LockError`; holders keep locks for milliseconds."""

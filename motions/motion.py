@@ -25,7 +25,7 @@ from motions.loop import Loop
 from motions.npz_write import npz_bytes
 from motions.safe_io import short
 
-__all__ = ["QUAT_ORDER", "Footsteps", "Command", "Achieved", "Motion"]
+__all__ = ["QUAT_ORDER", "Achieved", "Command", "Footsteps", "Motion"]
 
 QUAT_ORDER = "xyzw"
 """Order of the four quaternion components in every Motion array and file."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_MOTION_BYTES", "MAX_MEMBERS", "MAX_DEFLATE_RATIO", "check_npz"]
+__all__ = ["MAX_DEFLATE_RATIO", "MAX_MEMBERS", "MAX_MOTION_BYTES", "check_npz"]
 
 MAX_MOTION_BYTES = 256 << 20
 """Most bytes the arrays of one motion file may hold, uncompressed (256 MiB: over an hour of G1 at 60 fps)."""

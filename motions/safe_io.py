@@ -30,20 +30,20 @@ from typing import Any
 import yaml
 
 __all__ = [
-    "REPR_LIMIT",
-    "MAX_YAML_BYTES",
-    "MAX_JSON_BYTES",
     "MAX_DEPTH",
-    "MAX_YAML_ALIASES",
-    "MAX_YAML_NODES",
     "MAX_INT_DIGITS",
-    "short",
-    "read_text",
-    "load_yaml",
-    "loads_yaml",
-    "load_json",
-    "loads_json",
+    "MAX_JSON_BYTES",
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_NODES",
+    "REPR_LIMIT",
     "json_depth",
+    "load_json",
+    "load_yaml",
+    "loads_json",
+    "loads_yaml",
+    "read_text",
+    "short",
 ]
 
 REPR_LIMIT = 80
@@ -93,7 +93,7 @@ def short(value: Any, limit: int = REPR_LIMIT) -> str:
     """
     try:
         text = _REPR.repr(value)
-    except Exception:  # a broken __repr__ of a foreign object must not hide the real error
+    except Exception:  # noqa: BLE001  a broken __repr__ of a foreign object must not hide the real error
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
 
@@ -249,7 +249,7 @@ def load_yaml(path: str | os.PathLike[str], *, error: type[Exception], max_bytes
 
 
 # A JSON string (with escapes), to be blanked out before counting brackets.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 

@@ -21,7 +21,7 @@ import yaml
 
 from motions.safe_io import MAX_DEPTH, MAX_INT_DIGITS, short
 
-__all__ = ["MAX_LINE_BYTES", "MAX_ITEM_BYTES", "MAX_ITEM_VALUES", "iter_lines", "iter_yaml_items", "iter_json_items"]
+__all__ = ["MAX_ITEM_BYTES", "MAX_ITEM_VALUES", "MAX_LINE_BYTES", "iter_json_items", "iter_lines", "iter_yaml_items"]
 
 MAX_LINE_BYTES = 4096
 """Longest line of a streamed text file (a command row is about 30 bytes)."""

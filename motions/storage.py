@@ -38,7 +38,7 @@ from motions.npz_check import check_npz
 from motions.npz_write import npz_bytes
 from motions.safe_io import loads_json, short
 
-__all__ = ["FORMAT_VERSION", "save", "load"]
+__all__ = ["FORMAT_VERSION", "load", "save"]
 
 # Errors np.load and NpzFile raise on missing, truncated or corrupt files
 # (zipfile raises NotImplementedError / RuntimeError for garbled header flags).

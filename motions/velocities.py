@@ -18,7 +18,7 @@ from motions.motion import Achieved
 from motions.planar import Planar
 from motions.rotations import yaw_from_quat
 
-__all__ = ["position_rate", "vector_rate", "joint_rate", "angular_rate", "clip_velocities", "achieved_velocity"]
+__all__ = ["achieved_velocity", "angular_rate", "clip_velocities", "joint_rate", "position_rate", "vector_rate"]
 
 FloatArray = NDArray[np.float64]
 

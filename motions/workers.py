@@ -28,7 +28,7 @@ import time
 
 from motions.atomic import pid_alive
 
-__all__ = ["Orphaned", "watch_owner", "owner_alive", "check_owner", "POLL_S", "EXIT_ORPHANED"]
+__all__ = ["EXIT_ORPHANED", "POLL_S", "Orphaned", "check_owner", "owner_alive", "watch_owner"]
 
 POLL_S = 0.1
 """Seconds between two checks of the owner."""

@@ -35,7 +35,7 @@ from motions import Motion
 from motions.motion import FPS_RANGE
 from motions.rotations import expmap_to_quat, quat_conjugate, quat_multiply, quat_to_expmap
 
-__all__ = ["States", "MotionSampler", "check_rate"]
+__all__ = ["MotionSampler", "States", "check_rate"]
 
 FloatArray = NDArray[np.float64]
 

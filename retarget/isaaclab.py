@@ -117,7 +117,7 @@ def _times(motion: Motion, fps: float | None, factor: int) -> tuple[NDArray[np.f
         period = motion.num_frames / motion.fps
         frames = max(1, round(period * fps))
         return np.arange(frames + 1) * (period / frames), frames / period
-    return np.arange(int(math.floor(motion.span * fps + 1e-9)) + 1) / fps, fps
+    return np.arange(math.floor(motion.span * fps + 1e-9) + 1) / fps, fps
 
 
 def isaaclab_clip(motion: Motion, mapping: JointMapping, robot: Robot, fps: float | None = None,

@@ -117,7 +117,7 @@ def frame_times(motion: Motion, fps: float) -> tuple[NDArray[np.float64], float,
     fps = check_rate(fps)
     loop = motion.loop
     if not loop.looping:
-        count = int(math.floor(motion.span * fps + 1e-9)) + 1
+        count = math.floor(motion.span * fps + 1e-9) + 1
         return np.arange(count) / fps, 1.0, 0
     cycle = loop.cycle_frames / motion.fps
     for cycles in range(loop.num_cycles, _MAX_CYCLES + 1):

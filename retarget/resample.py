@@ -37,7 +37,7 @@ from motions.rotations import (
 )
 from motions.velocities import clip_velocities
 
-__all__ = ["resample", "resampled_fps", "recompute_velocities"]
+__all__ = ["recompute_velocities", "resample", "resampled_fps"]
 
 FloatArray = NDArray[np.float64]
 
@@ -101,7 +101,7 @@ def resample(motion: Motion, fps: float) -> Motion:
         count = cycle_frames * loop.num_cycles
         new_loop = dataclasses.replace(loop, cycle_frames=cycle_frames)
     else:
-        count = int(math.floor(motion.span * new_fps + 1e-9)) + 1
+        count = math.floor(motion.span * new_fps + 1e-9) + 1
         new_loop = loop
     # Source frame coordinate of every output frame, in [0, T) (looping) or [0, T-1].
     coord = np.arange(count) * (motion.fps / new_fps)

@@ -29,7 +29,7 @@ from motions.console import plural
 from motions.errors import GaitGeneratorError, OutputError
 from motions.locking import exclusive_lock
 
-__all__ = ["staged_output", "recover"]
+__all__ = ["recover", "staged_output"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

@@ -5,10 +5,10 @@ from robots.robot import FRAME_NAMES, Robot
 from robots.spec import ActuatorGroup, CollisionSettings, FootSpec, RobotSpec, SweepSteps, load_spec
 
 __all__ = [
-    "ActuatorGroup",
     "BUILTIN_ROBOTS",
-    "CollisionSettings",
     "FRAME_NAMES",
+    "ActuatorGroup",
+    "CollisionSettings",
     "FootSpec",
     "Robot",
     "RobotSpec",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from motions.errors import GaitGeneratorError
 
-__all__ = ["RobotSpecError", "MeshError", "UntrustedPathError"]
+__all__ = ["MeshError", "RobotSpecError", "UntrustedPathError"]
 
 
 class RobotSpecError(GaitGeneratorError, ValueError):

@@ -142,7 +142,7 @@ def _to_obj(path: Path, data: bytes, suffix: str) -> str:
     try:
         scene = trimesh.load_scene(io.BytesIO(data), file_type=suffix.lstrip("."), process=False)
         mesh = scene.to_mesh()
-    except Exception as exc:  # noqa: BLE001 - trimesh and pycollada raise many unrelated types
+    except Exception as exc:
         kind = type(exc).__name__
         detail = str(exc) if str(exc).startswith(kind) else f"{kind}: {exc}"
         raise MeshError(f"{path}: cannot convert the mesh for MuJoCo, trimesh cannot load it ({detail})") from exc

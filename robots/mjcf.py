@@ -78,8 +78,8 @@ from robots.robot import FRAME_NAMES, Robot
 
 __all__ = [
     "CONTACT_TIMESTEPS",
-    "IMPRATIO",
     "FLOOR_CONTACT_GAP",
+    "IMPRATIO",
     "ROOT_JOINT",
     "build_spec",
     "compiler_fixes",

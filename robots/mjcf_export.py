@@ -21,7 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-__all__ = ["DEFAULT_AXIS", "ASSET_DIR", "explicit_axes", "portable_assets", "joints_without_axis"]
+__all__ = ["ASSET_DIR", "DEFAULT_AXIS", "explicit_axes", "joints_without_axis", "portable_assets"]
 
 DEFAULT_AXIS = "0 0 1"
 """MuJoCo's default joint axis, written where the serialiser left it out."""

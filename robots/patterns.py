@@ -26,7 +26,7 @@ try:  # the parser behind re.compile: re._parser from Python 3.11, sre_parse bef
 except ImportError:  # pragma: no cover - Python < 3.11
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-__all__ = ["MAX_PATTERN_LENGTH", "MAX_REPEATS", "MAX_CHOICES", "MAX_NAME_LENGTH", "check_pattern", "full_match"]
+__all__ = ["MAX_CHOICES", "MAX_NAME_LENGTH", "MAX_PATTERN_LENGTH", "MAX_REPEATS", "check_pattern", "full_match"]
 
 MAX_PATTERN_LENGTH = 200
 """Longest pattern accepted (characters)."""

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from motions.errors import MotionFormatError
 
-__all__ = ["stack_qpos", "split_qpos"]
+__all__ = ["split_qpos", "stack_qpos"]
 
 
 def _joint_qpos_addresses(m: mujoco.MjModel) -> NDArray[np.int64]:

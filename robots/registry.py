@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from robots.errors import RobotSpecError
 from robots.robot import Robot, validate_robot
 from robots.spec import load_spec
 
-__all__ = ["BUILTIN_ROBOTS", "list_robots", "spec_path", "load_robot"]
+__all__ = ["BUILTIN_ROBOTS", "list_robots", "load_robot", "spec_path"]
 
 _HERE = Path(__file__).parent
 
@@ -43,7 +43,7 @@ def spec_path(name_or_path: str | Path) -> Path:
     raise RobotSpecError(f"unknown robot '{key}': expected one of {list_robots()} or a path to a spec .yaml file")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path, mtime_ns: int, size: int) -> Robot:
     return validate_robot(load_spec(path))
 

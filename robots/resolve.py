@@ -25,8 +25,13 @@ from robots.errors import RobotSpecError, UntrustedPathError
 from robots.registry import BUILTIN_ROBOTS, list_robots, load_robot
 from robots.robot import Robot
 
-__all__ = ["is_robot_name", "find_in_dirs", "load_user_robot", "robot_named_in_file",
-           "names_robot"]
+__all__ = [
+    "find_in_dirs",
+    "is_robot_name",
+    "load_user_robot",
+    "names_robot",
+    "robot_named_in_file",
+]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 

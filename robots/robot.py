@@ -12,7 +12,7 @@ from robots.errors import RobotSpecError
 from robots.spec import RobotSpec
 from robots.urdf import UrdfInfo, inject_frames, parse_urdf, read_urdf, resolve_mesh
 
-__all__ = ["Robot", "FRAME_NAMES"]
+__all__ = ["FRAME_NAMES", "Robot"]
 
 FRAME_NAMES = ("trunk", "left_foot", "right_foot")
 """Frames placo's humanoid model needs; ``left_foot``/``right_foot`` sit at the sole centre."""

@@ -23,8 +23,15 @@ from scipy.spatial import ConvexHull, QhullError
 from robots.errors import RobotSpecError
 from robots.robot import Robot
 
-__all__ = ["SolePolygons", "sole_polygons", "polygon_distance", "polygon_distances", "hull_distance",
-           "support_distance", "LOWEST_TOLERANCE"]
+__all__ = [
+    "LOWEST_TOLERANCE",
+    "SolePolygons",
+    "hull_distance",
+    "polygon_distance",
+    "polygon_distances",
+    "sole_polygons",
+    "support_distance",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -204,7 +211,7 @@ def support_distance(points: FloatArray, support: NDArray[np.bool_], polygons: F
         (T,) negative inside (minus the distance to the nearest edge), positive
         outside, ``inf`` where no sole supports.
     """
-    t, _, k, _ = polygons.shape
+    _t, _, k, _ = polygons.shape
     merged = np.repeat(polygons[:, 0], 2, axis=1)  # (T, 2K, 2): room for the hull of both soles
     right = support[:, 1] & ~support[:, 0]
     merged[right] = np.repeat(polygons[right, 1], 2, axis=1)

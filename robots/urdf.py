@@ -11,8 +11,16 @@ from pathlib import Path
 from motions.safe_io import read_text, short
 from robots.errors import RobotSpecError
 
-__all__ = ["MAX_URDF_BYTES", "MAX_XML_DEPTH", "UrdfJoint", "UrdfInfo", "read_urdf", "parse_urdf", "inject_frames",
-           "resolve_mesh"]
+__all__ = [
+    "MAX_URDF_BYTES",
+    "MAX_XML_DEPTH",
+    "UrdfInfo",
+    "UrdfJoint",
+    "inject_frames",
+    "parse_urdf",
+    "read_urdf",
+    "resolve_mesh",
+]
 
 MAX_URDF_BYTES = 64 << 20
 """Largest URDF file read (64 MiB; meshes are separate files)."""
@@ -209,8 +217,7 @@ def resolve_mesh(filename: str, urdf_dir: Path) -> Path | None:
     Returns:
         The absolute path of an existing file, or None if none is found.
     """
-    if filename.startswith("file://"):
-        filename = filename[len("file://") :]
+    filename = filename.removeprefix("file://")
     if filename.startswith("package://"):
         package, _, rel = filename[len("package://") :].partition("/")
         roots = [urdf_dir.resolve(), *urdf_dir.resolve().parents]

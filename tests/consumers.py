@@ -199,3 +199,22 @@ def isaaclab_sample(data: dict[str, np.ndarray], times: np.ndarray) -> dict[str,
             "body_positions": lerp(f["body_positions"]), "body_rotations": slerp(f["body_rotations"]),
             "body_linear_velocities": lerp(f["body_linear_velocities"]),
             "body_angular_velocities": lerp(f["body_angular_velocities"])}
+
+
+def export_each(walk, factory, clips: dict[str, tuple], fmt: str) -> dict[str, tuple[Path, Path, dict]]:
+    """name -> (source clip, exported file, manifest entry): each of ``clips`` exported alone in ``fmt``.
+
+    ``clips`` maps a name to ``(robot, preset, dx, dtheta, with_start)``; ``walk``
+    is the session's clip cache and ``factory`` pytest's ``tmp_path_factory``.
+    """
+    from retarget import retarget
+
+    out = {}
+    for name, (robot, preset, dx, dtheta, start) in clips.items():
+        source = walk(robot, preset, dx=dx, dtheta=dtheta, length=3.0 if start else 2.0, with_start=start)
+        folder = factory.mktemp(f"{fmt}_{name}")
+        manifest = retarget(source, folder / "out", robot=robot, format=fmt)
+        entry = manifest["motions"][0]
+        out[name] = (source, folder / "out" / entry["file"], entry)
+    return out
+

@@ -54,7 +54,7 @@ def _vm_size() -> int:
     return 0
 
 
-def _child(tool: str, main, case: dict) -> None:  # noqa: ANN001 - any console main
+def _child(tool: str, main, case: dict) -> None:
     """Run in the forked child; never returns."""
     code = 1
     try:
@@ -83,7 +83,7 @@ def _child(tool: str, main, case: dict) -> None:  # noqa: ANN001 - any console m
         else:
             print(result, file=sys.stderr)
             code = 1
-    except BaseException:  # what the interpreter does with an uncaught exception
+    except BaseException:  # noqa: BLE001  what the interpreter does with an uncaught exception
         traceback.print_exc()
         code = 1
     finally:
@@ -94,7 +94,7 @@ def _child(tool: str, main, case: dict) -> None:  # noqa: ANN001 - any console m
             os._exit(code)
 
 
-def _run(tool: str, main, case: dict) -> dict:  # noqa: ANN001
+def _run(tool: str, main, case: dict) -> dict:
     sys.stdout.flush()
     sys.stderr.flush()
     start = time.monotonic()

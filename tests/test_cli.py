@@ -106,7 +106,7 @@ def test_preview_html_of_the_first_clip(tmp_path):
     from viz.page_codec import unpack
 
     text = page.read_text()
-    data = json.loads(re.search(r'<script type="application/json" id="gait-data">(.*?)</script>', text, re.S).group(1))
+    data = json.loads(re.search(r'<script type="application/json" id="gait-data">(.*?)</script>', text, re.DOTALL).group(1))
     robot, _ = unpack(data["robots"]["mini_biped"])
     assert any("foot" in body for body in robot["bodies"]), robot["bodies"]  # the robot's links are in the page
     clip, _ = unpack(data["clips"][0]["payload"])

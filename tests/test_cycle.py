@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -29,11 +31,11 @@ def test_steady_cycle_maps_onto_the_next_by_its_offset(setup, cmd):
     cycle = steady_cycle(*s, preset, timing, *cmd)
     tl, g = cycle.timeline, cycle.offset
     n = timing.cycle_frames
-    assert tl.frames == n and [p.start for p in tl.phases][0] == 0 and tl.phases[-1].end == n
+    assert tl.frames == n and next(p.start for p in tl.phases) == 0 and tl.phases[-1].end == n
     assert all(a.end == b.start for a, b in zip(tl.phases, tl.phases[1:]))
     # Each foot's later foothold is its earlier one moved by the offset, one cycle later.
     for holds in tl.holds:
-        for a, b in zip(holds, holds[1:]):
+        for a, b in itertools.pairwise(holds):
             if b.start - a.start == n:
                 np.testing.assert_allclose(b.pose, g @ a.pose, atol=1e-12)
     # The ZMP reference repeats under the offset: p(T) = R p(0) + o.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -29,7 +31,7 @@ def test_the_plan_starts_from_the_standing_feet_and_follows_the_command(planner)
     np.testing.assert_allclose(plan[0][1], left, atol=1e-12)
     np.testing.assert_allclose(plan[1][1], right, atol=1e-12)
     assert len(plan) == 2 + 6  # the standing feet, then the steps (the last one closes the walk)
-    for (side, pose), (next_side, next_pose) in zip(plan[1:-2], plan[2:-1]):
+    for (side, pose), (next_side, next_pose) in itertools.pairwise(plan[1:-1]):
         assert next_side != side
         np.testing.assert_allclose(next_pose, steps.next_footstep(side, pose, *cmd), atol=1e-12)
 

@@ -52,7 +52,7 @@ def test_generate_validate_generate_keeps_every_grade(clips, tmp_path, capsys):
     assert "generated 0, reused 4" in capsys.readouterr().err
     assert grades(folder) == before
     # A clip the generator has to regenerate (truncated) loses its grade; the others keep theirs.
-    victim = sorted(on_disk(folder))[0]
+    victim = min(on_disk(folder))
     (folder / victim).write_bytes((folder / victim).read_bytes()[:500])
     assert generate_main(args) == 0
     after = grades(folder)

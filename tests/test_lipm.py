@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gait_generator.lipm import Periodic, PiecewisePolynomial, Rest, solve_lipm
 from gait_generator.timeline import bump, quintic

@@ -133,7 +133,7 @@ def test_conversion_matches_placo_geometry_units_and_scene_graph(tmp_path: Path)
 
     box = add(trimesh.creation.box(extents=(0.1, 0.02, 0.03)), "box")
     ball = add(trimesh.creation.icosphere(subdivisions=1, radius=0.05), "ball")
-    matrix = lambda t: [scene.MatrixTransform(np.asarray(t, dtype=float).ravel())]  # noqa: E731
+    matrix = lambda t: [scene.MatrixTransform(np.asarray(t, dtype=float).ravel())]
     inner = scene.Node("inner", [scene.GeometryNode(ball)],
                        matrix(translation_matrix([0.0, 0.2, 0.1]) @ rotation_matrix(0.4, [1, 0, 0])))
     outer = scene.Node("outer", [scene.GeometryNode(box), inner],

@@ -157,7 +157,7 @@ def test_non_looping_motion_and_empty_parts(motion: Motion) -> None:
 
 
 def test_footsteps_validation() -> None:
-    good = dict(side=[0, 1], pos=np.zeros((2, 3)), yaw=[0.0, 0.1], t_start=[-0.1, 0.2], t_end=[0.3, 5.0])
+    good = {"side": [0, 1], "pos": np.zeros((2, 3)), "yaw": [0.0, 0.1], "t_start": [-0.1, 0.2], "t_end": [0.3, 5.0]}
     assert Footsteps(**good).num_steps == 2
     with pytest.raises(MotionFormatError, match=r"footsteps.side: values \[0, 2\], expected 0 \(left\) or 1"):
         Footsteps(**{**good, "side": [0, 2]})

@@ -49,7 +49,7 @@ def test_the_jacobian_is_the_derivative_of_the_residuals(problem):
 
 def test_polish_reaches_a_strict_local_minimum_to_round_off(problem):
     model, data, q, goal, cols = problem
-    out, iterations, step, hess = newton.polish(model, data, q, goal, cols, 100, 1e-12, 0.05)
+    out, iterations, step, _hess = newton.polish(model, data, q, goal, cols, 100, 1e-12, 0.05)
     assert step <= 1e-12 and iterations < 100
     r, jac = newton.residuals(model, data, out, goal, cols)
     assert np.abs(jac.T @ r).max() < 1e-9  # first-order optimal

@@ -201,7 +201,7 @@ def test_gait_validate_removes_its_stale_temporary_files(library, tmp_path):
         p.write_text("left by a kill")
     live = tmp_path / f".r.json.{os.getppid()}.00112233aabb.tmp"  # a running writer's: kept
     live.write_text("in progress")
-    code = validate_main([str(folder / sorted(clips(folder))[0]), "--no-physics", "--report", str(tmp_path / "r.json")])
+    code = validate_main([str(folder / min(clips(folder))), "--no-physics", "--report", str(tmp_path / "r.json")])
     assert code in (0, 1)
     assert [p.exists() for p in stale] == [True, True, False]  # a single file: no index involved
     assert validate_main([str(folder), "--no-physics", "--no-index"]) in (0, 1)

@@ -132,8 +132,9 @@ def test_mimickit_playback_at_50_arbitrary_times_is_the_source_pose(clips, tmp_p
 
 def test_mimickit_folder_moved_elsewhere_compiles_and_loads_as_a_dataset(walk, tmp_path, monkeypatch):
     """G1 (meshes): the char XML refers to copied meshes by relative path; the dataset lists clips relatively."""
-    import mujoco
     import shutil
+
+    import mujoco
 
     source = walk("g1", "slow", dx=0.06)
     built = tmp_path / "built" / "g1_mk"

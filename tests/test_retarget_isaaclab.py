@@ -21,6 +21,7 @@ from tests.consumers import (
     MM,
     angle_between,
     body_poses,
+    export_each,
     hermite_truth,
     isaaclab_sample,
     object_velocities,
@@ -45,14 +46,7 @@ LOADER_DTYPES = {"fps": np.float64, "dof_positions": np.float32, "dof_velocities
 
 @pytest.fixture(scope="module")
 def exports(walk, tmp_path_factory) -> dict[str, tuple[Path, Path, dict]]:
-    out = {}
-    for name, (robot, preset, dx, dtheta, start) in CLIPS.items():
-        source = walk(robot, preset, dx=dx, dtheta=dtheta, length=3.0 if start else 2.0, with_start=start)
-        folder = tmp_path_factory.mktemp(f"isaaclab_{name}")
-        manifest = retarget(source, folder / "out", robot=robot, format="isaaclab")
-        entry = manifest["motions"][0]
-        out[name] = (source, folder / "out" / entry["file"], entry)
-    return out
+    return export_each(walk, tmp_path_factory, CLIPS, "isaaclab")
 
 
 def load_isaaclab(path: Path) -> dict[str, np.ndarray]:
@@ -91,7 +85,7 @@ def test_keys_shapes_dtypes_names_and_quaternion_order(exports, name):
 
 @pytest.mark.parametrize("name", list(CLIPS))
 def test_loader_blend_at_50_arbitrary_times_returns_the_source_pose(exports, name):
-    source, path, entry = exports[name]
+    source, path, _entry = exports[name]
     robot = load_robot(CLIPS[name][0])
     motion = load(source)
     data = load_isaaclab(path)
@@ -215,7 +209,7 @@ def test_cli_format_isaaclab_with_joint_order(walk, tmp_path):
 
 
 def test_upsampling_factor_follows_the_blend_error_rule(exports):
-    import retarget.isaaclab as isaaclab
+    from retarget import isaaclab
 
     assert isaaclab.upsampling(0.0, 0.0, 60.0) == 1
     # 3/8 a dt^2 <= target: a 900 rad/s^2 knee needs dt <= sqrt(target / (3/8 * 900)).

@@ -17,7 +17,17 @@ from retarget.errors import RetargetError
 from retarget.mjlab import DTYPES, KEYS, MAX_TIME_WARP
 from robots import list_robots, load_robot
 from robots.mjcf import model
-from tests.consumers import DEG, MM, angle_between, body_poses, hermite_truth, object_velocities, qpos_of, qvel_of
+from tests.consumers import (
+    DEG,
+    MM,
+    angle_between,
+    body_poses,
+    export_each,
+    hermite_truth,
+    object_velocities,
+    qpos_of,
+    qvel_of,
+)
 
 ENV_STEP = 0.02
 """mjlab's G1 tracking env step (0.005 s timestep, decimation 4): one motion frame per step."""
@@ -36,14 +46,7 @@ CLIPS = {
 @pytest.fixture(scope="module")
 def exports(walk, tmp_path_factory) -> dict[str, tuple[Path, Path, dict]]:
     """name -> (source clip, exported .npz, manifest entry), at mjlab's default rate."""
-    out = {}
-    for name, (robot, preset, dx, dtheta, start) in CLIPS.items():
-        source = walk(robot, preset, dx=dx, dtheta=dtheta, length=3.0 if start else 2.0, with_start=start)
-        folder = tmp_path_factory.mktemp(f"mjlab_{name}")
-        manifest = retarget(source, folder / "out", robot=robot, format="mjlab")
-        entry = manifest["motions"][0]
-        out[name] = (source, folder / "out" / entry["file"], entry)
-    return out
+    return export_each(walk, tmp_path_factory, CLIPS, "mjlab")
 
 
 def load_mjlab(path: Path) -> dict[str, np.ndarray]:

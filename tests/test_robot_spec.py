@@ -358,8 +358,8 @@ def test_number_out_of_range(tmp_path: Path, key: str, edit) -> None:
     ("key", "edit", "fragment"),
     [
         ("feet.left.sole_offset", lambda s: s["feet"]["left"].update(sole_offset=[0.0, 0.0]), "3 numbers"),
-        ("sweep.dx", lambda s: s["sweep"].update(dx=[-0.05, 0.05]), "no longer used: the default --sweep ranges are "
-                                                                   "each preset's command_range"),
+        ("sweep.dx", lambda s: s["sweep"].update(dx=[-0.05, 0.05]), ("no longer used: the default --sweep ranges are "
+                                                                   "each preset's command_range")),
         ("actuators[0]", lambda s: s["actuators"][0].pop("kv"), "missing field(s) ['kv']"),
         ("actuators", lambda s: s.update(actuators=[]), "expected a list of 1 to 32 groups"),
         ("initial_posture.left_knee", lambda s: s["initial_posture"].update(left_knee="bent"),

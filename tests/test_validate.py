@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from gait_generator import generate
-from motions.index import MotionEntry, record_motions
 from motions import Motion
 from motions.derivatives import angular_velocity_world, finite_difference
+from motions.index import MotionEntry, record_motions
 from robots import load_robot
 from validate import load_thresholds, validate_file, validate_motion
 from validate.cli import main
@@ -229,7 +229,7 @@ def test_thresholds_defaults_document_units_and_reject_bad_files(tmp_path):
 def test_defaults_file_must_set_every_threshold(tmp_path, monkeypatch):
     import yaml
 
-    import validate.thresholds as thresholds
+    from validate import thresholds
 
     data = yaml.safe_load(thresholds.DEFAULT_PATH.read_text())
     del data["dynamic"]["friction_coefficient"]

@@ -20,16 +20,16 @@ from validate.runner import discover, validate_file, validate_items, validate_mo
 from validate.thresholds import Thresholds, load_thresholds
 
 __all__ = [
-    "validate_motion",
+    "CheckResult",
+    "MotionInputError",
+    "MotionResult",
+    "ThresholdError",
+    "Thresholds",
+    "ValidationError",
+    "discover",
+    "load_thresholds",
     "validate_file",
     "validate_items",
-    "discover",
+    "validate_motion",
     "write_index_validation",
-    "load_thresholds",
-    "Thresholds",
-    "CheckResult",
-    "MotionResult",
-    "ValidationError",
-    "ThresholdError",
-    "MotionInputError",
 ]

@@ -24,7 +24,7 @@ from validate.result import CheckResult
 from validate.thresholds import Dynamic
 from validate.trace import RobotModel, Trace
 
-__all__ = ["support_mask", "ground_wrench", "multibody_zmp", "centroidal_zmp", "dynamic_checks"]
+__all__ = ["centroidal_zmp", "dynamic_checks", "ground_wrench", "multibody_zmp", "support_mask"]
 
 STAGE = "dynamic"
 

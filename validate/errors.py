@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from motions.errors import GaitGeneratorError
 
-__all__ = ["ValidationError", "ThresholdError", "MotionInputError"]
+__all__ = ["MotionInputError", "ThresholdError", "ValidationError"]
 
 
 class ValidationError(GaitGeneratorError):

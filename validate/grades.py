@@ -8,7 +8,7 @@ from pathlib import Path
 from motions.index import Validation, record_validation
 from validate.result import MotionResult
 
-__all__ = ["VALIDATOR_VERSION", "validation_record", "write_index_validation", "GradeRecorder", "FLUSH_INTERVAL_S"]
+__all__ = ["FLUSH_INTERVAL_S", "VALIDATOR_VERSION", "GradeRecorder", "validation_record", "write_index_validation"]
 
 VALIDATOR_VERSION = 1
 """Bumped when a check changes meaning; written into every grade."""

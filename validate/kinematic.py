@@ -18,7 +18,7 @@ from validate.result import CheckResult
 from validate.thresholds import Kinematic
 from validate.trace import RobotModel, Trace, joint_columns
 
-__all__ = ["stance_mask", "runs", "kinematic_checks"]
+__all__ = ["kinematic_checks", "runs", "stance_mask"]
 
 STAGE = "kinematic"
 FEET = ("left", "right")

@@ -43,7 +43,7 @@ from validate.result import CheckResult
 from validate.thresholds import Physics
 from validate.trace import RobotModel, Trace
 
-__all__ = ["feedforward", "reference", "physics_checks"]
+__all__ = ["feedforward", "physics_checks", "reference"]
 
 STAGE = "physics"
 FloatArray = NDArray[np.float64]
@@ -184,7 +184,7 @@ def physics_checks(motion: Motion, rm: RobotModel, trace: Trace, touching: NDArr
     if frames < 2:
         return [CheckResult("physics_replay", STAGE, True, {"simulated_s": 0.0}, "")]
     duration = (frames - 1) / fps
-    steps = int(round(duration / dt))
+    steps = round(float(duration / dt))
     tau = feedforward(motion, trace, touching)
     ref = reference(motion, trace, tau, frames)
     kp = model.actuator_gainprm[:, 0].copy()

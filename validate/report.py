@@ -122,7 +122,7 @@ def _plot(document: dict[str, Any]) -> str:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except Exception:  # matplotlib missing or broken: the page works without the plot
+    except Exception:  # noqa: BLE001  matplotlib missing or broken: the page works without the plot
         return ""
     s = document["summary"]
     drift = [m["checks"]["physics_replay"]["metrics"].get("open_loop_drift_m")

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["CheckResult", "MotionResult", "PASS", "FAIL", "ERROR"]
+__all__ = ["ERROR", "FAIL", "PASS", "CheckResult", "MotionResult"]
 
 PASS = "pass"
 FAIL = "fail"
@@ -89,7 +89,7 @@ class MotionResult:
                 return c
         raise KeyError(f"check {name!r} was not run; ran {[c.name for c in self.checks]}")
 
-    def finish(self) -> "MotionResult":
+    def finish(self) -> MotionResult:
         """Set ``status`` and ``reasons`` from the checks (unless already an error)."""
         if self.status != ERROR:
             self.reasons = [f"{c.name}: {c.reason}" for c in self.checks if not c.passed]

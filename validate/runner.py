@@ -37,8 +37,15 @@ from validate.result import ERROR, MotionResult
 from validate.thresholds import Thresholds, load_thresholds
 from validate.trace import robot_model, trace_motion
 
-__all__ = ["Item", "discover", "validate_motion", "validate_file", "validate_items", "write_index_validation",
-           "VALIDATOR_VERSION"]
+__all__ = [
+    "VALIDATOR_VERSION",
+    "Item",
+    "discover",
+    "validate_file",
+    "validate_items",
+    "validate_motion",
+    "write_index_validation",
+]
 
 RobotDirs = Sequence[str | os.PathLike[str]]
 

@@ -30,7 +30,7 @@ from robots import Robot, mjcf
 from robots.collisions import rest_overlaps
 from robots.soles import sole_polygons
 
-__all__ = ["RobotModel", "Trace", "robot_model", "joint_columns", "trace_motion", "second_difference"]
+__all__ = ["RobotModel", "Trace", "joint_columns", "robot_model", "second_difference", "trace_motion"]
 
 FloatArray = NDArray[np.float64]
 

@@ -26,8 +26,8 @@ from motions.planar import Planar
 from robots.soles import SolePolygons
 
 __all__ = [
-    "MOTION_PANELS",
     "COVERAGE_PANELS",
+    "MOTION_PANELS",
     "LibraryPoint",
     "commanded_velocity",
     "coverage_figure",
@@ -192,12 +192,12 @@ class LibraryPoint:
     name: str = ""
 
     @classmethod
-    def from_motion(cls, motion: Motion, status: str = "unvalidated", name: str = "") -> "LibraryPoint":
+    def from_motion(cls, motion: Motion, status: str = "unvalidated", name: str = "") -> LibraryPoint:
         a = motion.achieved
         return cls(commanded_velocity(motion), (a.vx, a.vy, a.yaw_rate), status, name)
 
     @classmethod
-    def from_index_entry(cls, entry: MotionEntry, step_duration_s: float) -> "LibraryPoint":
+    def from_index_entry(cls, entry: MotionEntry, step_duration_s: float) -> LibraryPoint:
         """From an index entry (per-step command divided by ``step_duration_s``)."""
         c, a = entry.command, entry.achieved
         commanded = (c.dx / step_duration_s, c.dy / step_duration_s, c.dtheta / step_duration_s)
@@ -206,7 +206,7 @@ class LibraryPoint:
         return cls(commanded, achieved, status, entry.file)
 
     @classmethod
-    def from_skipped(cls, row: SkippedCommand, step_duration_s: float) -> "LibraryPoint":
+    def from_skipped(cls, row: SkippedCommand, step_duration_s: float) -> LibraryPoint:
         """From a skipped command (no motion: beyond its preset's step limits), per step over ``step_duration_s``."""
         commanded = (row.dx / step_duration_s, row.dy / step_duration_s, row.dtheta / step_duration_s)
         return cls(commanded, None, "skipped", f"{row.preset} #{row.id}")

@@ -30,8 +30,7 @@ from meshcat.animation import AnimationFrameVisualizer
 from numpy.typing import NDArray
 
 from motions import Motion
-from robots import Robot
-from robots import mjcf
+from robots import Robot, mjcf
 from robots.soles import SolePolygons, sole_polygons
 from viz.kinematics import ClipPoses, clip_poses, loop_transform
 
@@ -54,7 +53,7 @@ GROUND_LIFT = 0.001
 
 
 def _rgb_int(rgba: NDArray[np.float32]) -> int:
-    r, gg, b = (int(round(float(np.clip(c, 0.0, 1.0)) * 255)) for c in rgba[:3])
+    r, gg, b = (round(float(np.clip(c, 0.0, 1.0)) * 255) for c in rgba[:3])
     return (r << 16) | (gg << 8) | b
 
 

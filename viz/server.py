@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Self
 
 import tornado.ioloop
 import tornado.web
@@ -28,7 +29,7 @@ HOST = "127.0.0.1"
 
 
 class _LoopbackApplication(tornado.web.Application):
-    def listen(self, port, address=None, **kwargs):  # noqa: ARG002 - the address is forced
+    def listen(self, port, address=None, **kwargs):
         return super().listen(port, address=HOST, **kwargs)
 
 
@@ -97,7 +98,7 @@ class MeshcatServer:
         if self._proc.stdout is not None:
             self._proc.stdout.close()
 
-    def __enter__(self) -> "MeshcatServer":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

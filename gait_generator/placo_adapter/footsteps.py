@@ -8,6 +8,8 @@ would still move a step (feet too close) is refused.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import placo
 
@@ -90,7 +92,7 @@ class FootstepPlanner:
                            dtheta: float) -> None:
         """Raise :class:`CommandError` where placo shortened a step (e.g. to keep the feet apart)."""
         # steps[0:2] are the initial feet and the last one closes the walk; the rest follow the command.
-        for a, b in zip(steps[1:-2], steps[2:-1]):
+        for a, b in itertools.pairwise(steps[1:-1]):
             expected = np.array(planner.opposite_footstep(a, dx, dy, dtheta).frame)
             if np.abs(expected - np.array(b.frame)).max() > 1e-9:
                 gap = np.linalg.norm(expected[:2, 3] - np.array(b.frame)[:2, 3])

@@ -13,21 +13,21 @@ from motions.motion import Achieved, Command, Motion
 from motions.safe_io import MAX_JSON_BYTES
 
 __all__ = [
-    "INDEX_NAME",
-    "INDEX_FORMAT",
-    "INDEX_VERSION",
-    "READABLE_VERSIONS",
     "ENTRY_STATUSES",
-    "VALIDATION_STATUSES",
-    "SKIPPED_NAME",
-    "SKIP_CLASSES",
+    "INDEX_FORMAT",
+    "INDEX_NAME",
+    "INDEX_VERSION",
     "MAX_INDEX_BYTES",
     "MAX_INDEX_ENTRIES",
-    "Validation",
+    "READABLE_VERSIONS",
+    "SKIPPED_NAME",
+    "SKIP_CLASSES",
+    "VALIDATION_STATUSES",
     "MotionEntry",
+    "MotionIndex",
     "SkippedCommand",
     "SkippedSummary",
-    "MotionIndex",
+    "Validation",
     "file_sha256",
 ]
 
@@ -123,7 +123,7 @@ class MotionEntry:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_motion(cls, motion_id: int, file: str, motion: Motion, sha256: str | None = None) -> "MotionEntry":
+    def from_motion(cls, motion_id: int, file: str, motion: Motion, sha256: str | None = None) -> MotionEntry:
         """The ``ok`` entry of a saved motion (``sha256``: of the file written, if known)."""
         c, a = motion.command, motion.achieved
         return cls(id=motion_id, file=file, preset=str(motion.meta.get("preset", "")),
@@ -132,7 +132,7 @@ class MotionEntry:
 
     @classmethod
     def failed(cls, motion_id: int, file: str, preset: str, command: tuple[float, float, float],
-               reason: str) -> "MotionEntry":
+               reason: str) -> MotionEntry:
         """A motion the generator could not make (no file)."""
         dx, dy, dtheta = command
         return cls(motion_id, file, preset, Command(dx=dx, dy=dy, dtheta=dtheta), None, "failed", reason)

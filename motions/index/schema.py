@@ -29,8 +29,15 @@ from motions.index.entries import (
 from motions.motion import Achieved, Command
 from motions.safe_io import load_json
 
-__all__ = ["index_file", "read_index", "parse_index", "iter_index_json", "entry_to_json", "validation_to_json",
-           "skipped_to_json"]
+__all__ = [
+    "entry_to_json",
+    "index_file",
+    "iter_index_json",
+    "parse_index",
+    "read_index",
+    "skipped_to_json",
+    "validation_to_json",
+]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ENTRY_KEYS = ("id", "file", "preset", "command", "achieved", "status", "reason", "sha256", "validation")

@@ -14,7 +14,7 @@ from motions.index.schema import index_file, iter_index_json, read_index
 from motions.index.skipped import SkippedWriter, replace_skipped
 from motions.locking import exclusive_lock
 
-__all__ = ["record_motions", "record_validation", "clean_index_temps", "write_index"]
+__all__ = ["clean_index_temps", "record_motions", "record_validation", "write_index"]
 
 
 def write_index(index: MotionIndex, max_bytes: int = MAX_INDEX_BYTES) -> None:

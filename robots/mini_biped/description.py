@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MiniBipedDimensions", "urdf_text", "URDF_PATH", "FIVE_JOINT", "FIVE_JOINT_URDF_PATH"]
+__all__ = ["FIVE_JOINT", "FIVE_JOINT_URDF_PATH", "URDF_PATH", "MiniBipedDimensions", "urdf_text"]
 
 URDF_PATH = Path(__file__).with_name("mini_biped.urdf")
 """Where the generated URDF is shipped (kept equal to :func:`urdf_text` by a test)."""
