@@ -266,53 +266,6 @@ def test_posture_outside_joint_limits(tmp_path: Path) -> None:
     expect_error(write(tmp_path, spec), "field 'initial_posture.left_knee'", "outside the joint limits")
 
 
-def test_urdf_with_two_roots(tmp_path: Path) -> None:
-    path = write(tmp_path, base_spec(), urdf=biped_urdf(second_root=True))
-    expect_error(path, "field 'urdf'", "exactly one root link", "loose_part")
-
-
-def test_urdf_not_xml(tmp_path: Path) -> None:
-    path = write(tmp_path, base_spec(), urdf="<robot name='x'><link name='a'></robot>")
-    expect_error(path, "field 'urdf'", "not valid XML")
-
-
-def test_reserved_frame_name_in_urdf(tmp_path: Path) -> None:
-    urdf = biped_urdf().replace("pelvis", "trunk")
-    spec = base_spec()
-    spec["trunk"]["link"] = "trunk"
-    expect_error(write(tmp_path, spec, urdf), "field 'urdf'", "reserved")
-
-
-@pytest.mark.parametrize(
-    "mesh", ["meshes/missing_foot.stl", "package://test_biped_description/meshes/missing_foot.stl"]
-)
-def test_mesh_not_found(tmp_path: Path, mesh: str) -> None:
-    path = write(tmp_path, base_spec(), urdf=biped_urdf(foot_mesh=mesh))
-    expect_error(path, "field 'urdf'", f"mesh '{mesh}'", "not found")
-
-
-def test_relative_mesh_is_found_and_made_absolute(tmp_path: Path) -> None:
-    (tmp_path / "meshes").mkdir()
-    (tmp_path / "meshes" / "foot.stl").write_text(TETRA_STL)
-    robot = robots.load_robot(write(tmp_path, base_spec(), urdf=biped_urdf(foot_mesh="meshes/foot.stl")))
-    assert f'filename="{(tmp_path / "meshes" / "foot.stl").resolve()}"' in robot.urdf_text
-
-
-def test_package_mesh_is_found_in_an_ancestor_folder(tmp_path: Path) -> None:
-    package = tmp_path / "test_biped_description"
-    (package / "meshes").mkdir(parents=True)
-    (package / "meshes" / "foot.stl").write_text(TETRA_STL)
-    (package / "urdf").mkdir()
-    (package / "urdf" / "test_biped.urdf").write_text(
-        biped_urdf(foot_mesh="package://test_biped_description/meshes/foot.stl")
-    )
-    spec = base_spec()
-    spec["urdf"] = "test_biped_description/urdf/test_biped.urdf"
-    robot = robots.load_robot(write(tmp_path, spec))
-    assert "package://" not in robot.urdf_text
-    assert f'filename="{(package / "meshes" / "foot.stl").resolve()}"' in robot.urdf_text
-
-
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     spec = base_spec()
     spec["walk_speed"] = 0.3
@@ -441,45 +394,3 @@ def test_errors_share_the_project_base_class(tmp_path: Path) -> None:
     with pytest.raises(GaitGeneratorError):
         robots.load_robot(tmp_path / SPEC_NAME)
     assert issubclass(RobotSpecError, ValueError)
-
-
-@pytest.mark.parametrize("name", robots.list_robots())
-def test_builtin_specs_load(name: str) -> None:
-    robot = robots.load_robot(name)
-    assert robot.name == name
-    assert robots.load_robot(name) is robot  # cached per process
-    assert set(robot.spec.driven_joints) <= set(robot.joint_names)
-    assert robot.spec.presets, "every built-in robot ships at least one preset"
-    for knee, sign in zip(robot.spec.knees, robot.spec.knee_signs):
-        assert robot.spec.initial_posture[knee] * sign > 0
-
-
-def test_anchor_body_defaults_to_the_trunk_link_and_may_be_any_moving_link(tmp_path: Path) -> None:
-    assert robots.load_robot(write(tmp_path, base_spec())).anchor_body == "pelvis"
-    spec = base_spec()
-    spec["trunk"]["anchor_body"] = "left_thigh"
-    robot = robots.load_robot(write(tmp_path, spec))
-    assert robot.anchor_body == robot.spec.anchor_body == "left_thigh"
-
-
-def test_anchor_body_must_be_a_link_that_stays_a_body(tmp_path: Path) -> None:
-    spec = base_spec()
-    spec["trunk"]["anchor_body"] = "chest"
-    expect_error(write(tmp_path, spec), "field 'trunk.anchor_body'", "link 'chest' is not in test_biped.urdf")
-    # A link on a fixed joint is merged into its parent by MuJoCo: the message names the body to use.
-    imu = (_link("imu", 0.01) + '<joint name="imu_joint" type="fixed"><parent link="pelvis"/><child link="imu"/>'
-           '<origin xyz="0 0 0.02"/></joint>\n')
-    urdf = biped_urdf().replace("</robot>", imu + "</robot>")
-    spec["trunk"]["anchor_body"] = "imu"
-    expect_error(write(tmp_path, spec, urdf), "field 'trunk.anchor_body'", "fixed joint 'imu_joint'",
-                 "into the body 'pelvis'")
-
-
-@pytest.mark.parametrize("name", robots.list_robots())
-def test_builtin_anchor_bodies_are_bodies_of_the_mujoco_model(name: str) -> None:
-    from robots.mjcf import model
-
-    robot = robots.load_robot(name)
-    m = model(robot)
-    assert robot.anchor_body in [m.body(i).name for i in range(1, m.nbody)]
-    assert robot.anchor_body == {"g1": "torso_link"}.get(name, robot.spec.trunk_link)
