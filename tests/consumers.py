@@ -218,3 +218,13 @@ def export_each(walk, factory, clips: dict[str, tuple], fmt: str) -> dict[str, t
         out[name] = (source, folder / "out" / entry["file"], entry)
     return out
 
+
+EXPORT_CLIPS = {
+    "g1": ("g1", "medium", 0.1, 0.0, False),
+    "g1_turn": ("g1", "medium", 0.08, 0.2, False),
+    "mini_biped": ("mini_biped", "medium", 0.04, 0.0, False),
+    "mini_biped_turn": ("mini_biped", "medium", 0.03, 0.3, False),
+    "mini_biped5": ("mini_biped5", "medium", 0.03, 0.0, False),
+    "mini_start": ("mini_biped", "medium", 0.03, 0.0, True),
+}
+"""name -> (robot, preset, dx m, dtheta rad, with_start): the clips the mjlab and Isaac Lab tests export, one per registered robot at least (``tests/test_consumers_clips.py``)."""

@@ -14,7 +14,7 @@ from retarget import retarget
 from retarget.cli import main
 from retarget.errors import RetargetError
 from retarget.isaaclab import KEYS
-from robots import list_robots, load_robot
+from robots import load_robot
 from robots.mjcf import model
 from tests.consumers import (
     DEG,
@@ -28,16 +28,9 @@ from tests.consumers import (
     qpos_of,
     qvel_of,
 )
+from tests.consumers import EXPORT_CLIPS as CLIPS
 
 # name: (robot, preset, dx, dtheta, with_start)
-CLIPS = {
-    "g1": ("g1", "medium", 0.1, 0.0, False),
-    "g1_turn": ("g1", "medium", 0.08, 0.2, False),
-    "mini_biped": ("mini_biped", "medium", 0.04, 0.0, False),
-    "mini_biped_turn": ("mini_biped", "medium", 0.03, 0.3, False),
-    "mini_biped5": ("mini_biped5", "medium", 0.03, 0.0, False),
-    "mini_start": ("mini_biped", "medium", 0.03, 0.0, True),
-}
 
 LOADER_DTYPES = {"fps": np.float64, "dof_positions": np.float32, "dof_velocities": np.float32,
                  "body_positions": np.float32, "body_rotations": np.float32, "body_linear_velocities": np.float32,
@@ -53,10 +46,6 @@ def load_isaaclab(path: Path) -> dict[str, np.ndarray]:
     """``np.load(motion_file)`` (no pickle) and the keys the loader reads."""
     data = np.load(path, allow_pickle=False)
     return {key: data[key] for key in data.files}
-
-
-def test_clips_cover_every_registered_robot():
-    assert {robot for robot, *_ in CLIPS.values()} == set(list_robots())
 
 
 @pytest.mark.parametrize("name", list(CLIPS))

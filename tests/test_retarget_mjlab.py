@@ -15,7 +15,7 @@ from retarget import retarget
 from retarget.cli import main
 from retarget.errors import RetargetError
 from retarget.mjlab import DTYPES, KEYS, MAX_TIME_WARP
-from robots import list_robots, load_robot
+from robots import load_robot
 from robots.mjcf import model
 from tests.consumers import (
     DEG,
@@ -28,19 +28,12 @@ from tests.consumers import (
     qpos_of,
     qvel_of,
 )
+from tests.consumers import EXPORT_CLIPS as CLIPS
 
 ENV_STEP = 0.02
 """mjlab's G1 tracking env step (0.005 s timestep, decimation 4): one motion frame per step."""
 
 # name: (robot, preset, dx, dtheta, with_start). g1 medium has 0.8667 s cycles (43.33 frames at 50 Hz).
-CLIPS = {
-    "g1": ("g1", "medium", 0.1, 0.0, False),
-    "g1_turn": ("g1", "medium", 0.08, 0.2, False),
-    "mini_biped": ("mini_biped", "medium", 0.04, 0.0, False),
-    "mini_biped_turn": ("mini_biped", "medium", 0.03, 0.3, False),
-    "mini_biped5": ("mini_biped5", "medium", 0.03, 0.0, False),
-    "mini_start": ("mini_biped", "medium", 0.03, 0.0, True),
-}
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +46,6 @@ def load_mjlab(path: Path) -> dict[str, np.ndarray]:
     """What mjlab's tracking MotionLoader does: np.load without pickle, each key read (it casts to float32)."""
     data = np.load(path, allow_pickle=False)
     return {key: np.asarray(data[key]) for key in KEYS}
-
-
-def test_clips_cover_every_registered_robot():
-    assert {robot for robot, *_ in CLIPS.values()} == set(list_robots())
 
 
 @pytest.mark.parametrize("name", list(CLIPS))
