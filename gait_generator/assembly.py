@@ -15,6 +15,7 @@ from gait_generator.clip import Clip
 from gait_generator.placo_adapter import PLACO_VERSION, wholebody_ik
 from gait_generator.preset import Preset
 from gait_generator.timing import StepTiming
+from gait_generator.velocity import VelocityFit
 from gait_generator.version import __version__
 from gait_generator.wholebody import WalkFrames
 from motions import Command, Motion
@@ -25,7 +26,7 @@ __all__ = ["assemble"]
 
 
 def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, command: Command, seed: int,
-             length: float, with_start: bool) -> Motion:
+             length: float, with_start: bool, fit: VelocityFit | None = None) -> Motion:
     """The motion file content of a placed clip, with its achieved velocity and provenance.
 
     Args:
@@ -35,6 +36,7 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         seed: The seed of placo's initial-pose solve.
         length: The requested length (s), recorded next to the clip's actual length.
         with_start: The clip starts from standing.
+        fit: The velocity fit that chose ``command``, if the clip was commanded in velocity.
     """
     frames, loop, solve = clip.frames, clip.loop, clip.solve
     total = len(frames.root_pos)
@@ -63,6 +65,8 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         "ik_iterations_per_frame": solve.iterations_per_frame,
         "zmp_support_margin_min": solve.support_margin,
     }
+    if fit is not None:
+        meta.update(fit.meta())
     if solve.loop_closure is not None:
         meta["loop_closure_joint_error"] = solve.loop_closure
     else:
