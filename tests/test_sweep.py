@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from gait_generator.errors import CommandFileError
@@ -28,7 +30,7 @@ def test_grid_axis_across_zero_holds_zero_and_both_ends(lo, hi, step):
     values = grid_axis(lo, hi, step)
     assert values[0] == lo and values[-1] == hi and 0.0 in values
     assert values == sorted(set(values))
-    gaps = [b - a for a, b in zip(values, values[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(values)]
     assert max(gaps) <= 1.5 * step + 1e-4  # each side rounded to whole intervals of about step
 
 
