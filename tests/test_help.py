@@ -142,8 +142,9 @@ def test_flags_are_dashed_and_underscore_spellings_are_hidden_aliases(name, monk
 def test_the_generator_keeps_the_awd_spellings(monkeypatch, capsys) -> None:
     parser, _ = printed_help("auto_gait_generator", monkeypatch, capsys)
     aliases = sorted(f for a in parser._actions if a.help == argparse.SUPPRESS for f in a.option_strings)
-    assert aliases == sorted(f"--{end}_{key}" for end in ("min", "max") for key in ("dx", "dy", "dtheta")) + \
-        ["--theta_step", "--xy_step"]
+    keys = ("dx", "dy", "dtheta", "vx", "vy", "wz")
+    assert aliases == sorted([f"--{end}_{key}" for end in ("min", "max") for key in keys]
+                             + ["--all_commands", "--theta_step", "--xy_step"])
 
 
 @pytest.mark.parametrize("name", sorted(TOOLS))
