@@ -210,6 +210,17 @@ class Timeline:
                 bumps.append(PiecewisePolynomial(breaks, shape))
         return PiecewisePolynomial(breaks, coeffs), tuple(bumps)
 
+    def rest_frames(self) -> tuple[int, ...]:
+        """Frames strictly inside the plan where the robot stands still between two walks.
+
+        Each is the end of a stop: a weight-shift (``bump``) double support that
+        follows a single support, when more phases come after it (a stand, or the
+        start of the next walk). The whole-body solve holds the CoM still over the
+        ZMP there (:class:`gait_generator.lipm.Rest`).
+        """
+        return tuple(p.end for prev, p in itertools.pairwise(self.phases[:-1])
+                     if p.bump and p.support == "both" and prev.support != "both")
+
     def trunk(self, frames: NDArray, pitch: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Trunk orientation target (n, 3, 3), world, and its angular velocity and acceleration (n, 3).
 
