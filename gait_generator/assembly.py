@@ -17,6 +17,7 @@ from gait_generator.clip import Clip
 from gait_generator.placo_adapter import PLACO_VERSION, wholebody_ik
 from gait_generator.preset import Preset
 from gait_generator.timing import StepTiming
+from gait_generator.velocity import VelocityFit
 from gait_generator.version import __version__
 from gait_generator.wholebody import WalkFrames
 from motions import Command, Motion
@@ -27,7 +28,7 @@ __all__ = ["assemble"]
 
 
 def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, command: Command, seed: int,
-             length: float, with_start: bool, velocity: ArrayLike | None = None,
+             length: float, with_start: bool, fit: VelocityFit | None = None, velocity: ArrayLike | None = None,
              extra_meta: dict[str, Any] | None = None) -> Motion:
     """The motion file content of a placed clip, with its achieved velocity, per-frame labels and provenance.
 
@@ -38,17 +39,18 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         seed: The seed of placo's initial-pose solve.
         length: The requested length (s), recorded next to the clip's actual length.
         with_start: The clip starts from standing.
+        fit: The velocity fit that chose ``command``, if the clip was commanded in velocity.
         velocity: The velocity command ``[vx, vy, wz]`` (m/s, m/s, rad/s, heading frame)
             written in ``command_per_frame`` on every frame of a commanded step: one
             for all steps, shape (3,), or one per commanded step, shape (n, 3). None:
-            the clip's achieved mean velocity.
+            the command of ``fit``, else the clip's achieved mean velocity.
         extra_meta: Keys added to ``meta`` (e.g. a schedule's segments).
     """
     frames, loop, solve = clip.frames, clip.loop, clip.solve
     total = len(frames.root_pos)
     achieved = achieved_velocity(frames.root_quat, frames.root_lin_vel, loop, timing.fps)
     if velocity is None:
-        velocity = (achieved.vx, achieved.vy, achieved.yaw_rate)
+        velocity = fit.command.as_tuple() if fit is not None else (achieved.vx, achieved.vy, achieved.yaw_rate)
     meta = {
         "robot": robot.name,
         "robot_spec": str(robot.spec.path.name),
@@ -74,6 +76,8 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         "ik_iterations_per_frame": solve.iterations_per_frame,
         "zmp_support_margin_min": solve.support_margin,
     }
+    if fit is not None:
+        meta.update(fit.meta())
     if solve.loop_closure is not None:
         meta["loop_closure_joint_error"] = solve.loop_closure
     else:

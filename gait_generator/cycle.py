@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import PlanningError
 from gait_generator.placo_adapter import FootstepPlanner
 from gait_generator.preset import Preset
 from gait_generator.timeline import Foothold, Phase, Timeline

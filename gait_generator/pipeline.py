@@ -23,6 +23,7 @@ from gait_generator.errors import CommandError, PresetError
 from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import Preset, resolve_preset
 from gait_generator.timing import LENGTH_RANGE, snap_timing
+from gait_generator.velocity import VelocityCommand, fit_velocity
 from gait_generator.walk_plan import plan_walk
 from motions import Command, Motion
 from robots import Robot, load_robot
@@ -41,6 +42,7 @@ def generate(
     fps: float = 60,
     seed: int = 0,
     with_start: bool = False,
+    velocity: tuple[float, float, float] | None = None,
 ) -> Motion:
     """Generate one reference walking clip.
 
@@ -63,6 +65,11 @@ def generate(
         fps: Frame rate (Hz); frame k lies at exactly t = k / fps.
         seed: Seeds placo's initial-pose solve; the same seed gives the same file.
         with_start: Record the start from standing (non-looping clip).
+        velocity: Body-frame velocity command ``(vx, vy, wz)`` (m/s, m/s, rad/s, heading
+            frame) instead of a step command: the step is chosen so that the clip's
+            achieved mean velocity (``motion.achieved``) equals it within 0.2 mm/s
+            (:mod:`gait_generator.velocity`; for ``with_start``, the steady walk's).
+            The file records both commands. Not combinable with ``dx``/``dy``/``dtheta``.
 
     Returns:
         The motion, in a world frame whose origin is under the root at frame 0,
@@ -71,12 +78,18 @@ def generate(
     Raises:
         RobotSpecError: Unknown or invalid robot.
         PresetError: Unknown or invalid preset, or fps not a number in the allowed range.
-        CommandError: Command beyond the preset's step limits, bad length, or ``with_start``
-            for five-joint legs.
+        CommandError: Command beyond the preset's step limits, bad length, ``velocity``
+            given with a step command, or ``with_start`` for five-joint legs.
         PlanningError: placo fails, IK does not converge, or a knee flips.
     """
     walker = load_robot(robot)
     walk_preset = resolve_preset(walker.spec.presets, preset, walker.name)
+    wanted = None
+    if velocity is not None:
+        if (dx, dy, dtheta) != (0.0, 0.0, 0.0):
+            raise CommandError(f"give either velocity = {velocity!r} or a step command (dx, dy, dtheta) = "
+                               f"({dx!r}, {dy!r}, {dtheta!r}), not both")
+        wanted = VelocityCommand.checked(velocity)
     command = _checked_command(walk_preset, dx, dy, dtheta, length)
     _check_zmp_targets(walker, walk_preset)
     timing = snap_timing(walk_preset, fps)
@@ -87,11 +100,19 @@ def generate(
             f"robot '{walker.name}': with_start is not available for five-joint legs: with both soles flat the "
             "CoM cannot shift sideways onto one foot from standing (see docs/robots.md, 'Five-joint legs'); "
             "generate looping clips instead")
-    plan = plan_walk(FootstepPlanner(walker, walk_preset), ik.feet_frames(), walk_preset, timing, command, length,
-                     with_start)
-    solve = correct_walk(walker, walk_preset, plan)
+    feet = ik.feet_frames()
+    fit = None
+    if wanted is not None:
+        fit = fit_velocity(walker, walk_preset, timing, wanted, seed, feet)
+        command = fit.step
+    if fit is not None and not with_start:
+        plan, solve = fit.plan, fit.solve
+    else:
+        ik.reset(walk_preset, seed)
+        plan = plan_walk(FootstepPlanner(walker, walk_preset), feet, walk_preset, timing, command, length, with_start)
+        solve = correct_walk(walker, walk_preset, plan)
     clip = place_clip(plan, solve, timing, length)
-    return assemble(walker, walk_preset, timing, clip, command, seed, length, with_start)
+    return assemble(walker, walk_preset, timing, clip, command, seed, length, with_start, fit)
 
 
 def _checked_command(preset: Preset, dx: float, dy: float, dtheta: float, length: float) -> Command:

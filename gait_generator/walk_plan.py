@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait_generator.cycle import steady_cycle
-from gait_generator.runs import standing_start
 from gait_generator.placo_adapter import FootstepPlanner
 from gait_generator.preset import Preset
+from gait_generator.runs import standing_start
 from gait_generator.timeline import Timeline
 from gait_generator.timing import StepTiming
 from motions import Command
