@@ -297,7 +297,7 @@ def solve_lipm(zmp: PiecewisePolynomial, omega: float, boundary: Periodic | Rest
         ends = [(0, 0.0, start_terms(0, 0), start_terms(0, 1), p0),
                 (s - 1, lengths[-1], end_terms(s - 1, 0), end_terms(s - 1, 1), p1)]
         for hold in boundary.holds:
-            i = int(zmp.segment_of(hold + TIME_TOL)[0])
+            i = int(zmp.segment_of(np.array([hold + TIME_TOL]))[0])
             if i <= 0 or abs(zmp.breaks[i] - hold) > TIME_TOL:
                 raise PlanningError(f"a rest instant at {hold} s is not a break strictly inside the plan")
             ends.append((i, 0.0, start_terms(i, 0), start_terms(i, 1), p_at(zmp.coeffs, i, 0.0, 0)))
