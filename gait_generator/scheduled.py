@@ -21,11 +21,12 @@ from gait_generator.corrected_walk import correct_walk
 from gait_generator.errors import CommandError
 from gait_generator.pipeline import check_weight_shift, prepared
 from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
+from gait_generator.preset import Preset
 from gait_generator.schedule import Schedule, load_schedule, read_schedule
 from gait_generator.schedule_plan import plan_schedule
 from gait_generator.standing import weight_shifts
 from gait_generator.timeline import Timeline
-from gait_generator.timing import LENGTH_RANGE
+from gait_generator.timing import LENGTH_RANGE, StepTiming
 from gait_generator.walk_plan import WalkPlan
 from motions import Command, Motion
 from robots import Robot
@@ -102,9 +103,17 @@ def generate_stand(robot: str = "mini_biped", preset: str = "medium", length: fl
                    {"standing": {"weight_shifts": moves - 1, "requested_length": float(length)}})
 
 
-def _solved(robot: Robot, preset: Any, timing: Any, timeline: Timeline, seed: int, velocities: np.ndarray,
+def _solved(robot: Robot, preset: Preset, timing: StepTiming, timeline: Timeline, seed: int, velocities: np.ndarray,
             meta: dict[str, Any]) -> Motion:
-    """Solve, place and assemble a plan that starts and ends at rest; the clip is the whole plan."""
+    """Solve, place and assemble a plan that starts and ends at rest; the clip is the whole plan.
+
+    Args:
+        robot: The robot, its IK reset to the standing pose the plan starts from.
+        preset: The walk preset. timing: Frame-snapped step timing.
+        timeline: The plan (planner world frame). seed: Seed of placo's initial-pose solve.
+        velocities: ``[vx, vy, wz]`` (m/s, m/s, rad/s) of each commanded step, (n, 3), or one for all, (3,).
+        meta: Keys added to the clip's ``meta``.
+    """
     plan = WalkPlan(timeline)
     solve = correct_walk(robot, preset, plan)
     length = timeline.frames / timing.fps
