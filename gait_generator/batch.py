@@ -118,12 +118,15 @@ def _run_job(job: Job, settings: BatchSettings) -> MotionEntry:
 
     watch_owner(settings.owner_pid)
     path = settings.output / job.file
+    step = {"velocity": job.command} if job.velocity else {"dx": job.dx, "dy": job.dy, "dtheta": job.dtheta}
     try:
-        motion = generate(robot=settings.robot, preset=job.preset_source, dx=job.dx, dy=job.dy, dtheta=job.dtheta,
-                          length=settings.length, fps=settings.fps, seed=job.seed, with_start=settings.with_start)
+        motion = generate(robot=settings.robot, preset=job.preset_source, length=settings.length, fps=settings.fps,
+                          seed=job.seed, with_start=settings.with_start, **step)
     except (CommandError, PlanningError) as exc:
         check_owner()
         path.unlink(missing_ok=True)
+        if job.velocity:
+            return MotionEntry.failed(job.id, job.file, job.preset, (0.0, 0.0, 0.0), str(exc), velocity=job.command)
         return MotionEntry.failed(job.id, job.file, job.preset, job.command, str(exc))
     data = to_bytes(motion)
     atomic_write_bytes(path, data, before_replace=check_owner)

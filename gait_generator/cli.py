@@ -6,14 +6,15 @@ import argparse
 import math
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gait_generator.commands import command_kind
 from gait_generator.sweep import (
     COMMAND_LIMIT,
     MAX_COMMANDS,
     JobList,
-    grid_commands,
     load_commands,
     make_jobs,
     motion_seed,
@@ -35,6 +36,7 @@ from motions.index import MAX_INDEX_ENTRIES, SKIP_CLASSES
 
 if TYPE_CHECKING:
     from gait_generator.batch import BatchResult
+    from gait_generator.preset import Preset
     from motions.index import MotionEntry
 
 __all__ = ["build_parser", "main", "motion_seed", "random_commands", "run"]
@@ -55,13 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument("-n", type=int, default=None,
-                      help="random commands: number of motions per preset, drawn in the preset's command_range "
-                           "(default: 10)")
+                      help="random commands: number of motions per preset, drawn in the preset's command_range and "
+                           "its feasible region (default: 10)")
     what.add_argument("--sweep", action="store_true",
                       help="grid of commands over each preset's command_range (narrowed or widened by "
-                           "--min-*/--max-*), spaced by the robot spec's sweep steps")
+                           "--min-*/--max-*), spaced by the robot spec's sweep steps, 0 and both ends on every axis, "
+                           "kept to the preset's feasible region")
     what.add_argument("--commands", type=Path, metavar="FILE",
-                      help="commands from a .csv, .yaml or .json file (dx, dy, dtheta per step; streamed)")
+                      help="commands from a .csv, .yaml or .json file: dx, dy, dtheta per step, or vx, vy, wz "
+                           "body velocities when the header/keys say so (streamed; used as written)")
     what.add_argument("--schedule", type=Path, nargs="+", metavar="FILE.yaml",
                       help="command schedules: one clip per file and preset, named <file stem>_<preset>.npz, that "
                            "starts standing, follows the file's segments (stand: true, velocity: [vx, vy, wz] in "
@@ -85,11 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=60.0, help="frame rate (frames/s)")
     p.add_argument("--seed", type=int, default=0, help="global seed")
     p.add_argument("--with-start", action="store_true", help="record the start from standing (non-looping clips)")
+    p.add_argument("--velocity", action="store_true",
+                   help="-n and --sweep command body velocities vx, vy, wz (m/s, m/s, rad/s) instead of steps: each "
+                        "clip's achieved mean velocity meets its command (2 %% per axis, 5 mm/s, 0.01 rad/s)")
+    add_option(p, "--all-commands", aliases=("--all_commands",), action="store_true",
+               help="-n and --sweep: keep commands outside the preset's feasible region (they may fail)")
     for key, unit in (("dx", "m"), ("dy", "m"), ("dtheta", "rad")):
         for end, word in (("min", "lowest"), ("max", "highest")):
             add_option(p, f"--{end}-{key}", aliases=(f"--{end}_{key}",), type=float, default=None,
                        metavar=unit.upper(),
                        help=f"{word} {key} per step ({unit}) (default: from the preset's command_range)")
+    for key, unit in (("vx", "m/s"), ("vy", "m/s"), ("wz", "rad/s")):
+        for end, word in (("min", "lowest"), ("max", "highest")):
+            add_option(p, f"--{end}-{key}", aliases=(f"--{end}_{key}",), type=float, default=None,
+                       metavar=unit.split("/")[0].upper(),
+                       help=f"with --velocity: {word} {key} ({unit}) (default: the preset's command_range over "
+                            "its step time)")
     add_option(p, "--xy-step", aliases=("--xy_step",), type=float, default=None, metavar="M",
                help="--sweep grid spacing of dx and dy (m) (default: the robot spec's sweep.xy_step)")
     add_option(p, "--theta-step", aliases=("--theta_step",), type=float, default=None, metavar="RAD",
@@ -122,7 +137,7 @@ def _preset_names() -> list[str]:
 
 def _ranges(args: argparse.Namespace, preset_ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
     out = {}
-    for key in ("dx", "dy", "dtheta"):
+    for key in preset_ranges:
         lo = getattr(args, f"min_{key}")
         hi = getattr(args, f"max_{key}")
         lo = preset_ranges[key][0] if lo is None else lo
@@ -144,14 +159,44 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise GaitGeneratorError(f"-j must be at least 1, got {args.jobs}")
     if args.n is not None and not 1 <= args.n <= MAX_COMMANDS:
         raise GaitGeneratorError(f"-n must be in [1, {MAX_COMMANDS}], got {args.n}")
-    for key in ("min_dx", "max_dx", "min_dy", "max_dy", "min_dtheta", "max_dtheta", "xy_step", "theta_step"):
+    for key in ("min_dx", "max_dx", "min_dy", "max_dy", "min_dtheta", "max_dtheta", "xy_step", "theta_step",
+                "min_vx", "max_vx", "min_vy", "max_vy", "min_wz", "max_wz"):
         value = getattr(args, key)
         if value is not None and not (math.isfinite(value) and abs(value) <= COMMAND_LIMIT):
             flag = "--" + key.replace("_", "-")
             raise GaitGeneratorError(f"{flag} {value:g} is not a finite number within +-{COMMAND_LIMIT:g}")
+    other = ("dx", "dy", "dtheta") if args.velocity else ("vx", "vy", "wz")
+    given = [f"--{end}-{key}" for key in other for end in ("min", "max") if getattr(args, f"{end}_{key}") is not None]
+    if given:
+        raise GaitGeneratorError(f"{', '.join(given)}: " + ("step ranges do not apply with --velocity; use "
+                                 "--min-vx/--max-vx, --min-vy/--max-vy, --min-wz/--max-wz" if args.velocity else
+                                 "velocity ranges need --velocity"))
+    if args.velocity and (args.schedule is not None or args.stand):
+        raise GaitGeneratorError("--velocity applies to -n and --sweep; a schedule says per segment whether it "
+                                 "gives a velocity or a step")
+    if args.velocity and args.commands is not None:
+        raise GaitGeneratorError("--velocity applies to -n and --sweep; a --commands file says itself whether it "
+                                 "holds velocities (vx, vy, wz columns or keys)")
 
 
-def _dry_run(jobs: JobList, presets: list, source: str) -> int:
+def _left_out(name: str, left: Counter[str], random: bool) -> str:
+    """One line saying which commands the feasible region left out of a preset, and why."""
+    what = "random candidates drawn again" if random else "grid commands left out"
+    return (f"  {name}: {sum(left.values())} {what} (outside the preset's feasible region: "
+            + ", ".join(f"{reason} {n}" for reason, n in sorted(left.items())) + "; --all-commands keeps them)")
+
+
+def _step_scale(jobs: JobList, preset: Preset, fps: float) -> float:
+    """What a job's values are multiplied by to compare them with the step limits (first order for velocities)."""
+    if not jobs.velocity:
+        return 1.0
+    from gait_generator.timing import snap_timing
+
+    timing = snap_timing(preset, fps)
+    return timing.step_frames / timing.fps
+
+
+def _dry_run(jobs: JobList, presets: list, source: str, fps: float) -> int:
     """Print what a batch would do with ``jobs`` (commands within or beyond each preset's limits)."""
     counts = [str(len(jobs.commands(p))) for p in range(len(presets))]  # per preset (a --sweep grid may differ)
     each = counts[0] if len(set(counts)) == 1 else "/".join(counts)
@@ -159,7 +204,7 @@ def _dry_run(jobs: JobList, presets: list, source: str) -> int:
           "nothing written")
     within = 0
     for p, preset in enumerate(presets):
-        axis, _ = preset.first_beyond(jobs.commands(p))
+        axis, _ = preset.first_beyond(jobs.commands(p) * _step_scale(jobs, preset, fps))
         beyond = {key: int((axis == k).sum()) for k, key in enumerate(SKIP_CLASSES)}
         within += int((axis < 0).sum())
         print(f"  {preset.name}: {int((axis < 0).sum())} to generate or reuse, {int((axis >= 0).sum())} skipped "
@@ -240,6 +285,7 @@ def _run_clips(args: argparse.Namespace, robot_name: str, presets: list[tuple[st
 def run(args: argparse.Namespace) -> int:
     """Generate the motions described by parsed arguments; return the exit code."""
     from gait_generator.batch import BatchSettings, run_batch
+    from gait_generator.command_sets import drawn, step_ranges, swept, velocity_ranges
     from gait_generator.preset import resolve_preset
     from gait_generator.timing import snap_timing
     from robots import load_robot
@@ -253,28 +299,35 @@ def run(args: argparse.Namespace) -> int:
     names = [p.name for p in presets]
     if len(set(names)) != len(names):
         raise GaitGeneratorError(f"--preset lists a preset twice: {names}")
+    timings = [snap_timing(preset, args.fps) for preset in presets]  # checks --fps before anything is written
     if args.schedule is not None or args.stand:
-        for preset in presets:
-            snap_timing(preset, args.fps)  # checks --fps before anything is written
         return _run_clips(args, robot.name, list(zip(names, sources)))
+    left_out: list[str] = []
     if args.commands is not None:
-        commands = load_commands(args.commands)
+        velocity = command_kind(args.commands)
+        commands = load_commands(args.commands, velocity)
         per_preset = [commands for _ in presets]
-    elif args.sweep:
+    else:
+        velocity = bool(args.velocity)
         xy_step = robot.spec.sweep.xy_step if args.xy_step is None else args.xy_step
         theta_step = robot.spec.sweep.theta_step if args.theta_step is None else args.theta_step
-        try:
-            per_preset = [grid_commands(_ranges(args, p.command_range), xy_step, theta_step) for p in presets]
-        except ValueError as exc:
-            raise GaitGeneratorError(f"--sweep: {exc}") from exc
-    else:
-        n = 10 if args.n is None else args.n
-        per_preset = [random_commands(n, _ranges(args, p.command_range), args.seed) for p in presets]
-    jobs = make_jobs(list(zip(names, sources)), per_preset, args.seed)
-    timings = [snap_timing(preset, args.fps) for preset in presets]  # checks --fps before anything is written
+        per_preset = []
+        for preset, timing in zip(presets, timings):
+            ranges = _ranges(args, velocity_ranges(preset, timing) if velocity else step_ranges(preset))
+            if args.sweep:
+                chosen = swept(robot, preset, timing, ranges, xy_step, theta_step, velocity, not args.all_commands)
+            else:
+                chosen = drawn(robot, preset, timing, ranges, 10 if args.n is None else args.n, args.seed, xy_step,
+                               theta_step, velocity, not args.all_commands)
+            per_preset.append(chosen.commands)
+            if chosen.left_out:
+                left_out.append(_left_out(preset.name, chosen.left_out, not args.sweep))
+    jobs = make_jobs(list(zip(names, sources)), per_preset, args.seed, velocity)
+    for line in left_out:
+        print(line, file=sys.stderr)
     if args.dry_run:
         what = args.commands or ("the --sweep grid" if args.sweep else "random commands")
-        return _dry_run(jobs, presets, str(what))
+        return _dry_run(jobs, presets, str(what), args.fps)
     _prepare_output(args.output)
     for preset, timing in zip(presets, timings):
         print(f"{preset.name}: {timing.describe()}", file=sys.stderr)

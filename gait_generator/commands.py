@@ -1,8 +1,9 @@
-"""Command files (``--commands``): CSV, YAML or JSON lists of per-step commands, streamed one row at a time.
+"""Command files (``--commands``): CSV, YAML or JSON lists of commands, streamed one row at a time.
 
 A file of a million rows is read in constant memory per row (:mod:`motions.safe_stream`)
-and kept as one compact ``(N, 3)`` array. Commands are per step: ``dx`` and
-``dy`` in metres, ``dtheta`` in radians.
+and kept as one compact ``(N, 3)`` array. Commands are per step (``dx`` and
+``dy`` in metres, ``dtheta`` in radians), or body velocities when the file names
+its columns ``vx, vy, wz`` (m/s, m/s, rad/s; :func:`command_kind`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ __all__ = [
     "COMMAND_FIELDS",
     "COMMAND_LIMIT",
     "MAX_COMMANDS",
+    "VELOCITY_FIELDS",
     "Command3",
+    "command_kind",
     "iter_commands",
     "load_commands",
     "read_commands",
@@ -51,21 +54,34 @@ COMMAND_FIELDS = Section({
 })
 """One command of a command file: a YAML or JSON ``{dx, dy, dtheta}`` item, or the cells of a CSV row."""
 
+VELOCITY_FIELDS = Section({
+    "vx": Number(-COMMAND_LIMIT, COMMAND_LIMIT, "m/s", doc="forward velocity, heading frame"),
+    "vy": Number(-COMMAND_LIMIT, COMMAND_LIMIT, "m/s", doc="lateral velocity (positive to the left)"),
+    "wz": Number(-COMMAND_LIMIT, COMMAND_LIMIT, "rad/s", doc="yaw rate (positive to the left)"),
+})
+"""One velocity command of a command file: ``{vx, vy, wz}`` items, or CSV rows under a ``vx,vy,wz`` header."""
 
-def _command(path: Path, line: int, values: Any) -> Command3:
-    """``values`` (``{dx, dy, dtheta}``, or three values in that order) checked and converted."""
+
+def _fields(velocity: bool) -> Section:
+    return VELOCITY_FIELDS if velocity else COMMAND_FIELDS
+
+
+def _command(path: Path, line: int, values: Any, velocity: bool = False) -> Command3:
+    """``values`` (``{dx, dy, dtheta}``, or three values in that order; ``vx, vy, wz`` for velocities) checked."""
     at = At(f"{path}:{line}", "", CommandFileError)
+    fields = _fields(velocity)
     if isinstance(values, dict):
-        values = COMMAND_FIELDS.read(values, at).values()
-    dx, dy, dt = (f.read(v, at.key(k)) + 0.0 for (k, f), v in zip(COMMAND_FIELDS.fields.items(), values))
+        values = fields.read(values, at).values()
+    dx, dy, dt = (f.read(v, at.key(k)) + 0.0 for (k, f), v in zip(fields.fields.items(), values))
     return (dx, dy, dt)  # + 0.0 turns -0.0 into 0.0
 
 
-def _item(path: Path, line: int, item: Any) -> Command3:
-    """A YAML or JSON list item: ``{dx, dy, dtheta}`` or ``[dx, dy, dtheta]``."""
+def _item(path: Path, line: int, item: Any, velocity: bool = False) -> Command3:
+    """A YAML or JSON list item: ``{dx, dy, dtheta}`` or ``[dx, dy, dtheta]`` (``vx, vy, wz`` for velocities)."""
+    a, b, c = _fields(velocity).fields
     if not isinstance(item, dict) and not (isinstance(item, list) and len(item) == 3):
-        raise CommandFileError(f"{path}:{line}: expected {{dx, dy, dtheta}} or [dx, dy, dtheta], got {short(item)}")
-    return _command(path, line, item)
+        raise CommandFileError(f"{path}:{line}: expected {{{a}, {b}, {c}}} or [{a}, {b}, {c}], got {short(item)}")
+    return _command(path, line, item, velocity)
 
 
 def _float(cell: str) -> float | str:
@@ -76,7 +92,7 @@ def _float(cell: str) -> float | str:
         return cell
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, Command3]]:
+def _csv_rows(path: Path, velocity: bool = False) -> Iterator[tuple[int, Command3]]:
     reader = csv.reader(iter_lines(path, error=CommandFileError, what="command file"), strict=True)
     first = True
     while True:
@@ -100,16 +116,47 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Command3]]:
         cells = [c.strip() for c in row]
         if not cells or all(not c for c in cells) or cells[0].startswith("#"):
             continue
-        if first and [c.lower() for c in cells] == list(COMMAND_FIELDS.fields):
+        if first and [c.lower() for c in cells] == list(_fields(velocity).fields):
             first = False
             continue  # header
         first = False
         if len(cells) != 3:
-            raise CommandFileError(f"{path}:{line}: expected 3 values dx,dy,dtheta, got {len(cells)}: {short(row)}")
-        yield line, _command(path, line, [_float(cell) for cell in cells])
+            raise CommandFileError(f"{path}:{line}: expected 3 values {','.join(_fields(velocity).fields)}, got "
+                                   f"{len(cells)}: {short(row)}")
+        yield line, _command(path, line, [_float(cell) for cell in cells], velocity)
 
 
-def iter_commands(path: str | Path) -> Iterator[tuple[int, Command3]]:
+def command_kind(path: str | Path) -> bool:
+    """Whether a command file holds body velocities: a CSV whose header is ``vx,vy,wz``, or YAML/JSON
+    whose first item is a mapping with a ``vx``, ``vy`` or ``wz`` key. Reads only up to the first command.
+
+    Raises:
+        CommandFileError: As :func:`iter_commands`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        for cells in csv.reader(iter_lines(path, error=CommandFileError, what="command file")):
+            cells = [c.strip().lower() for c in cells]
+            if not cells or all(not c for c in cells) or cells[0].startswith("#"):
+                continue
+            return cells == list(VELOCITY_FIELDS.fields)
+        return False
+    for _, item in _items(path):
+        return isinstance(item, dict) and any(k in item for k in VELOCITY_FIELDS.fields)
+    return False
+
+
+def _items(path: Path) -> Iterator[tuple[int, Any]]:
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return iter_yaml_items(path, error=CommandFileError, key="commands", what="command file")
+    if suffix == ".json":
+        return iter_json_items(path, error=CommandFileError, key="commands", what="command file")
+    raise CommandFileError(f"{path}: unknown command file type {short(suffix)}; expected .csv, .yaml, .yml or .json")
+
+
+def iter_commands(path: str | Path, velocity: bool = False) -> Iterator[tuple[int, Command3]]:
     """Stream the commands of a CSV, YAML or JSON command file, one at a time (constant memory).
 
     CSV (``.csv``): one ``dx,dy,dtheta`` row per command; an optional
@@ -117,10 +164,12 @@ def iter_commands(path: str | Path) -> Iterator[tuple[int, Command3]]:
     YAML (``.yaml``/``.yml``) and JSON (``.json``): a list whose items are
     ``{dx: .., dy: .., dtheta: ..}`` or ``[dx, dy, dtheta]``, optionally under a
     single top-level ``commands`` key. Values are per step (m, m, rad), used as
-    written, and must lie within :data:`COMMAND_LIMIT`.
+    written, and must lie within :data:`COMMAND_LIMIT`. With ``velocity`` the
+    columns and keys are ``vx, vy, wz`` (m/s, m/s, rad/s) instead.
 
     Args:
         path: The command file.
+        velocity: Read body velocities (see :func:`command_kind`).
 
     Yields:
         ``(line, (dx, dy, dtheta))`` in file order.
@@ -132,20 +181,13 @@ def iter_commands(path: str | Path) -> Iterator[tuple[int, Command3]]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yield from _csv_rows(path)
+        yield from _csv_rows(path, velocity)
         return
-    if suffix in (".yaml", ".yml"):
-        items = iter_yaml_items(path, error=CommandFileError, key="commands", what="command file")
-    elif suffix == ".json":
-        items = iter_json_items(path, error=CommandFileError, key="commands", what="command file")
-    else:
-        raise CommandFileError(f"{path}: unknown command file type {short(suffix)}; expected .csv, .yaml, .yml "
-                               "or .json")
-    for line, item in items:
-        yield line, _item(path, line, item)
+    for line, item in _items(path):
+        yield line, _item(path, line, item, velocity)
 
 
-def load_commands(path: str | Path) -> np.ndarray:
+def load_commands(path: str | Path, velocity: bool = False) -> np.ndarray:
     """All commands of a command file as a compact ``(N, 3)`` float64 array (24 bytes per command).
 
     The file is streamed (see :func:`iter_commands`); at most :data:`MAX_COMMANDS` rows.
@@ -155,7 +197,7 @@ def load_commands(path: str | Path) -> np.ndarray:
     """
     values = array.array("d")
     count = 0
-    for line, command in iter_commands(path):
+    for line, command in iter_commands(path, velocity):
         count += 1
         if count > MAX_COMMANDS:
             raise CommandFileError(f"{path}:{line}: more than {MAX_COMMANDS} commands; split the file")

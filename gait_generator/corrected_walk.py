@@ -24,7 +24,7 @@ from motions.planar import Planar
 from robots import Robot
 from robots.soles import sole_polygons
 
-__all__ = ["LOOP_CLOSURE_TOL", "CorrectedWalk", "correct_walk"]
+__all__ = ["LOOP_CLOSURE_TOL", "CorrectedWalk", "correct_walk", "cycle_boundary"]
 
 LOOP_CLOSURE_TOL = 1e-4
 """Largest joint mismatch (rad) between a cycle's frame 0 and the IK of the next cycle's frame 0."""
@@ -83,14 +83,19 @@ def correct_walk(robot: Robot, preset: Preset, plan: WalkPlan, require_support: 
         margin = _support_margin(robot, preset, plan, frames, timeline.frames + 1, True)
         return CorrectedWalk(frames, margin)
     cycle_frames = timeline.frames
-    offset = Planar.from_matrix(plan.cycle_offset)
-    boundary = Periodic(offset.rotation(), offset.translation)
-    frames = solve_walk(wholebody_ik(robot), preset, timeline, boundary, cycle_frames + 1, "right")
+    frames = solve_walk(wholebody_ik(robot), preset, timeline, cycle_boundary(plan), cycle_frames + 1, "right")
     margin = _support_margin(robot, preset, plan, frames, cycle_frames, require_support)
     closure = float(np.abs(frames.joints[cycle_frames] - frames.joints[0]).max())
     if closure > LOOP_CLOSURE_TOL:
         raise PlanningError(f"the gait cycle does not close: joint mismatch {closure:.2e} rad at the seam")
     return CorrectedWalk(frames, margin, closure)
+
+
+def cycle_boundary(plan: WalkPlan) -> Periodic:
+    """The periodic boundary of a gait cycle's plan: one cycle maps onto the next by its planar offset."""
+    assert plan.cycle_offset is not None, "a gait cycle's plan"
+    offset = Planar.from_matrix(plan.cycle_offset)
+    return Periodic(offset.rotation(), offset.translation)
 
 
 def _support_margin(robot: Robot, preset: Preset, plan: WalkPlan, walk: WalkFrames, checked_frames: int,

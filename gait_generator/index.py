@@ -12,9 +12,13 @@ from motions.index import INDEX_NAME, MotionEntry, read_index, record_motions
 __all__ = ["INDEX_NAME", "MotionEntry", "motion_filename", "motion_id_of", "read_index", "record_motions"]
 
 
-def motion_filename(preset: str, dx: float, dy: float, dtheta: float, motion_id: int) -> str:
-    """Stable, readable file name holding the command, e.g. ``medium_dx+0.0300_dy-0.0100_dth+0.1000_00003.npz``."""
-    return f"{preset}_dx{dx:+.4f}_dy{dy:+.4f}_dth{dtheta:+.4f}_{motion_id:05d}.npz"
+def motion_filename(preset: str, dx: float, dy: float, dtheta: float, motion_id: int, velocity: bool = False) -> str:
+    """Stable, readable file name holding the command, e.g. ``medium_dx+0.0300_dy-0.0100_dth+0.1000_00003.npz``.
+
+    With ``velocity`` the three values are ``(vx, vy, wz)``: ``medium_vx+0.2000_vy+0.0000_wz+0.5000_00003.npz``.
+    """
+    a, b, c = ("vx", "vy", "wz") if velocity else ("dx", "dy", "dth")
+    return f"{preset}_{a}{dx:+.4f}_{b}{dy:+.4f}_{c}{dtheta:+.4f}_{motion_id:05d}.npz"
 
 
 def motion_id_of(filename: str) -> int | None:

@@ -24,6 +24,7 @@ import motions
 from gait_generator.index import motion_id_of
 from gait_generator.preset import Preset
 from gait_generator.sweep import Job, JobList
+from gait_generator.timing import snap_timing
 from motions.atomic import remove_stale_temps
 from motions.errors import MotionFormatError
 from motions.index import SKIP_CLASSES, MotionEntry, SkippedWriter, file_sha256
@@ -66,8 +67,13 @@ def reusable_entry(job: Job, settings: BatchSettings) -> MotionEntry | None:
         return None
     meta = motion.meta
     c = motion.command
+    if job.velocity:
+        wanted = meta.get("velocity_command")
+        made = None if not isinstance(wanted, dict) else tuple(wanted.get(k) for k in ("vx", "vy", "wz"))
+    else:
+        made = (c.dx, c.dy, c.dtheta)
     if (
-        (c.dx, c.dy, c.dtheta) != job.command
+        made != job.command
         or meta.get("preset") != job.preset
         or meta.get("seed") != job.seed
         or meta.get("requested_length") != float(settings.length)
@@ -124,9 +130,14 @@ def plan_jobs(jobs: JobList, presets: dict[str, Preset], settings: BatchSettings
         for name, first, commands in jobs.blocks():
             preset = presets[name]
             reasons = {(a, above): preset.limit_reason(a, above) for a in range(3) for above in (False, True)}
+            scale = 1.0
+            if jobs.velocity:  # a velocity needs about velocity x step time per step (first order)
+                timing = snap_timing(preset, settings.fps)
+                scale = timing.step_frames / timing.fps
+                reasons = {key: f"velocity x step time {scale:.4f} s: {why}" for key, why in reasons.items()}
             for start in range(0, len(commands), BLOCK):
                 block = commands[start:start + BLOCK]
-                axis, above = preset.first_beyond(block)
+                axis, above = preset.first_beyond(block * scale)
                 ids = np.arange(first + start, first + start + len(block))
                 out = np.flatnonzero(axis >= 0)
                 plan.skipped.add(ids[out].tolist(), name, block[out].tolist(),

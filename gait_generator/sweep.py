@@ -62,44 +62,61 @@ def motion_seed(seed: int, motion_id: int) -> int:
     return int(np.random.SeedSequence([seed, motion_id]).generate_state(1)[0])
 
 
-def grid_axis(lo: float, hi: float, step: float) -> list[float]:
-    """Evenly spaced values from ``lo`` to ``hi``, both included, about ``step`` apart.
+def _even(lo: float, hi: float, step: float) -> list[float]:
+    """``lo`` to ``hi`` (``lo < hi``) in ``n = max(1, round((hi - lo) / step))`` even intervals, both ends exact."""
+    n = max(1, round((hi - lo) / step))
+    return [_round(hi if i == n else lo + i * (hi - lo) / n) for i in range(n + 1)]
 
-    The count is an integer, ``n = round((hi - lo) / step)`` (at least 1 when
-    ``hi > lo``), and value ``i`` is ``lo + i * (hi - lo) / n`` rounded to 1e-4, so
-    there is no accumulated float drift and the endpoints are exact.
 
-    Args:
-        lo: Lowest value.
-        hi: Highest value (``>= lo``).
-        step: Wanted spacing (``> 0``); the actual spacing is ``(hi - lo) / n``.
-
-    Returns:
-        The ``n + 1`` values (a single value if ``lo == hi``).
-
-    Raises:
-        ValueError: If ``step <= 0``, ``lo > hi`` or a bound is not finite.
-    """
+def _check_axis(lo: float, hi: float, step: float) -> None:
     if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(step)):
         raise ValueError(f"grid bounds and step must be finite, got lo={lo}, hi={hi}, step={step}")
     if step <= 0:
         raise ValueError(f"grid step must be positive, got {step}")
     if lo > hi:
         raise ValueError(f"grid lower bound {lo} is larger than the upper bound {hi}")
+
+
+def grid_axis(lo: float, hi: float, step: float) -> list[float]:
+    """Values from ``lo`` to ``hi``, both included, about ``step`` apart, and 0 whenever ``lo < 0 < hi``.
+
+    A range across 0 is split there: ``lo .. 0`` and ``0 .. hi`` are each cut
+    into ``n = round(length / step)`` (at least 1) even intervals, so the grid
+    holds the straight walk, the pure side step and the turn in place. Value
+    ``i`` of a part is ``a + i * (b - a) / n`` rounded to 1e-4: no accumulated
+    float drift, and the ends are exact.
+
+    Args:
+        lo: Lowest value.
+        hi: Highest value (``>= lo``).
+        step: Wanted spacing (``> 0``); the actual spacing is ``length / n`` per part.
+
+    Returns:
+        The values, increasing (a single value if ``lo == hi``).
+
+    Raises:
+        ValueError: If ``step <= 0``, ``lo > hi`` or a bound is not finite.
+    """
+    _check_axis(lo, hi, step)
     if lo == hi:
         return [_round(lo)]
-    n = max(1, round((hi - lo) / step))
-    return [_round(hi if i == n else lo + i * (hi - lo) / n) for i in range(n + 1)]
+    if lo < 0.0 < hi:
+        return _even(lo, 0.0, step) + _even(0.0, hi, step)[1:]
+    return _even(lo, hi, step)
 
 
 def _axis_size(lo: float, hi: float, step: float) -> float:
     """Number of values :func:`grid_axis` gives, computed without making them (a float: may be huge)."""
-    grid_axis(lo, lo, step)  # same argument checks
-    if not (math.isfinite(hi) and lo <= hi):
-        grid_axis(lo, hi, step)
+    _check_axis(lo, hi, step)
     if lo == hi:
         return 1.0
-    return max(1.0, float(round((hi - lo) / step)) if (hi - lo) / step < 1e300 else math.inf) + 1.0
+
+    def parts(a: float, b: float) -> float:
+        return max(1.0, float(round((b - a) / step)) if (b - a) / step < 1e300 else math.inf)
+
+    if lo < 0.0 < hi:
+        return parts(lo, 0.0) + parts(0.0, hi) + 1.0
+    return parts(lo, hi) + 1.0
 
 
 def grid_size(ranges: dict[str, tuple[float, float]], xy_step: float, theta_step: float) -> float:
@@ -177,6 +194,8 @@ class Job:
         dtheta: Heading change per step (rad).
         batch_seed: Global seed of the batch.
         file: File name in the output directory.
+        velocity: The three values are a body velocity ``(vx, vy, wz)`` (m/s, m/s, rad/s)
+            for :func:`gait_generator.generate`'s ``velocity``, not a step.
     """
 
     id: int
@@ -187,6 +206,7 @@ class Job:
     dtheta: float
     batch_seed: int
     file: str
+    velocity: bool = False
 
     @property
     def seed(self) -> int:
@@ -195,7 +215,7 @@ class Job:
 
     @property
     def command(self) -> Command3:
-        """``(dx, dy, dtheta)`` per step (m, m, rad)."""
+        """``(dx, dy, dtheta)`` per step (m, m, rad), or ``(vx, vy, wz)`` (m/s, m/s, rad/s) for a velocity job."""
         return (self.dx, self.dy, self.dtheta)
 
 
@@ -208,13 +228,16 @@ class JobList(Sequence[Job]):
 
     _ROWS = 4096  # rows converted to Python floats at a time while iterating
 
-    def __init__(self, presets: list[tuple[str, str]], commands: Sequence[Any], seed: int) -> None:
+    def __init__(self, presets: list[tuple[str, str]], commands: Sequence[Any], seed: int,
+                 velocity: bool = False) -> None:
         if len(presets) != len(commands):
             raise ValueError(f"{len(presets)} presets but {len(commands)} command lists")
         shared: dict[int, np.ndarray] = {}
         self._arrays = [shared.setdefault(id(c), _command_array(c)) for c in commands]
         self._presets = list(presets)
         self._seed = int(seed)
+        self.velocity = bool(velocity)
+        """The commands are body velocities ``(vx, vy, wz)``, not steps."""
         self._starts = [0]
         for arr in self._arrays:
             self._starts.append(self._starts[-1] + len(arr))
@@ -233,7 +256,8 @@ class JobList(Sequence[Job]):
 
     def _job(self, p: int, i: int, dx: float, dy: float, dt: float) -> Job:
         name, source = self._presets[p]
-        return Job(i, name, source, dx, dy, dt, self._seed, motion_filename(name, dx, dy, dt, i))
+        return Job(i, name, source, dx, dy, dt, self._seed, motion_filename(name, dx, dy, dt, i, self.velocity),
+                   self.velocity)
 
     @overload
     def __getitem__(self, index: int) -> Job: ...
@@ -282,7 +306,7 @@ def _command_array(commands: Any) -> np.ndarray:
     return view
 
 
-def make_jobs(presets: list[tuple[str, str]], commands: Sequence[Any], seed: int) -> JobList:
+def make_jobs(presets: list[tuple[str, str]], commands: Sequence[Any], seed: int, velocity: bool = False) -> JobList:
     """Enumerate ``(preset, command)`` pairs in a fixed order: preset-major, then command order.
 
     Args:
@@ -291,6 +315,7 @@ def make_jobs(presets: list[tuple[str, str]], commands: Sequence[Any], seed: int
             an ``(N, 3)`` array (shared, not copied: do not change it afterwards).
             The same object given for several presets is stored once.
         seed: Global seed.
+        velocity: The commands are body velocities ``(vx, vy, wz)`` (m/s, m/s, rad/s).
 
     Returns:
         The jobs, ids ``0 .. N-1`` in that order, made on demand.
@@ -298,4 +323,4 @@ def make_jobs(presets: list[tuple[str, str]], commands: Sequence[Any], seed: int
     Raises:
         GaitGeneratorError: A command value is not finite or beyond :data:`COMMAND_LIMIT`.
     """
-    return JobList(presets, commands, seed)
+    return JobList(presets, commands, seed, velocity)

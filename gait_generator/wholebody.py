@@ -129,7 +129,7 @@ def _correction(breaks: FloatArray, e: FloatArray) -> PiecewisePolynomial:
 
 
 def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Periodic | None,
-               frames: int, start_side: str) -> WalkFrames:
+               frames: int, start_side: str, corrections: int = ZMP_ITERATIONS) -> WalkFrames:
     """Solve the whole-body motion of ``timeline`` at frames ``0 .. frames - 1``.
 
     Args:
@@ -143,6 +143,8 @@ def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Pe
             (``frames == timeline.frames + 1`` covers it all).
         frames: Number of frames to solve, from frame 0.
         start_side: The foot planted at frame 0, used to place the robot before the first solve.
+        corrections: Most CoM corrections for the whole-body ZMP; 0 solves the point-mass
+            plan once, unchecked (a kinematic preview, :mod:`gait_generator.feasible`).
 
     Raises:
         PlanningError: IK fails, a knee flips, or the whole-body ZMP does not converge.
@@ -167,7 +169,7 @@ def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Pe
     mixer = _Anderson()
     solved = min(frames, total + 1)
     best: tuple[float, list, CoMTrajectory, np.ndarray] | None = None
-    for iteration in range(ZMP_ITERATIONS + 1):
+    for iteration in range(corrections + 1):
         com_traj = solve_lipm(zmp_ref + _correction(breaks, e), omega, bc)
         c, cd, cdd = com_traj(times), com_traj(times, 1), com_traj(times, 2)
         ik.move_base_to(first, start_side)
@@ -192,7 +194,7 @@ def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Pe
         error = float(np.linalg.norm(wb[:solved] - plan_zmp[:solved], axis=1).max())
         if best is None or error < best[0]:
             best = (error, (states, rates), com_traj, plan_zmp)
-        if error < ZMP_TOL or iteration == ZMP_ITERATIONS:
+        if error < ZMP_TOL or iteration == corrections:
             break
         pm = c - cdd / omega**2  # point-mass ZMP of the planned CoM (five-joint legs reach it only in part)
         new = np.zeros_like(e)
@@ -205,7 +207,7 @@ def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Pe
         # Five-joint legs reach the planned CoM only as far as their trunk roll allows: the plan
         # becomes the whole-body ZMP of the motion they reach (checked against the soles later).
         plan_zmp = np.array([r.zmp for r in rates])
-    elif error > 10 * ZMP_TOL:
+    elif error > 10 * ZMP_TOL and corrections:
         raise PlanningError(f"the whole-body ZMP does not converge onto the plan (error {error * 1e3:.2f} mm)")
     left = np.array([st.left for st in states])
     right = np.array([st.right for st in states])

@@ -24,12 +24,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from motions.errors import LibraryError
+from motions.labels import FrameSample, frame_labels, velocity_key
 from motions.library_sources import Source, read_sources
 from motions.motion import Motion
 from motions.reference import Reference, ReferenceTable, as_commands, axis_scale
 from motions.storage import load as load_motion
 
-__all__ = ["VALIDATION_STATUSES", "MotionLibrary", "Reference"]
+__all__ = ["VALIDATION_STATUSES", "FrameSample", "MotionLibrary", "Reference"]
 
 FloatArray = NDArray[np.float64]
 
@@ -63,7 +64,10 @@ class MotionLibrary:
         validation: Each clip's validation status from its index (``"pass"``,
             ``"fail"``), or None where unknown.
         weights: Sampling probabilities, shape (M,), summing to 1.
-        commands: Commands ``(dx, dy, dtheta)`` of the clips, shape (M,), m, m, rad per step.
+        commands: Commands ``(dx, dy, dtheta)`` of the clips, shape (M, 3), m, m, rad per step.
+        velocities: The body velocity each clip stands for, ``(vx, vy, wz)``, shape (M, 3),
+            m/s, m/s, rad/s: its velocity command, else its achieved mean velocity
+            (:func:`motions.labels.velocity_key`). Velocity queries use it.
         joint_names: Joint column order of :class:`Reference` outputs.
         command_scale: Per-axis scale of the command distance used by
             :meth:`nearest` and inverse-distance weighting, shape (3,): the
@@ -125,6 +129,11 @@ class MotionLibrary:
                                          [_describe(f, i) for i, f in enumerate(self.files)])
         self.interpolation: str | None = self._reference.interpolation
         self.grid_axes: tuple[FloatArray, FloatArray, FloatArray] | None = self._reference.grid_axes
+        self.velocities: FloatArray = np.array([velocity_key(m) for m in motions], dtype=np.float64)
+        self.velocities.flags.writeable = False
+        self.velocity_scale: FloatArray = np.array([axis_scale(self.velocities[:, d]) for d in range(3)])
+        self.velocity_scale.flags.writeable = False
+        self._velocity_reference: ReferenceTable | None = None
 
     # ------------------------------------------------------------------ loading
 
@@ -295,9 +304,58 @@ class MotionLibrary:
             raise ValueError(f"command: shape {np.shape(command)}, expected (3,)")
         return self.motions[self.nearest_index(command)]
 
+    def nearest_velocity_index(self, velocity: ArrayLike) -> int | NDArray[np.int64]:
+        """Index of the clip whose :attr:`velocities` entry is closest to ``velocity``.
+
+        Distance is Euclidean, scaled per axis by :attr:`velocity_scale`; ties go to the lower index.
+
+        Args:
+            velocity: ``(vx, vy, wz)``, shape (3,) or (N, 3), m/s, m/s, rad/s.
+
+        Returns:
+            An int for a (3,) velocity, else an int64 array of shape (N,).
+        """
+        q = as_commands(velocity)
+        d2 = np.sum(((q[:, None, :] - self.velocities[None, :, :]) / self.velocity_scale) ** 2, axis=2)
+        idx = np.argmin(d2, axis=1).astype(np.int64)
+        return int(idx[0]) if np.ndim(velocity) == 1 else idx
+
+    def labels(self, index: int) -> tuple[FloatArray, FloatArray]:
+        """Per-frame labels of clip ``index``: ``command_per_frame`` (T, 3) ``[vx, vy, wz]`` and ``gait_phase`` (T,).
+
+        Schedule clips (starts, stops, stands, command changes) carry their own;
+        other clips get them derived (:func:`motions.labels.frame_labels`).
+        """
+        return frame_labels(self.motions[index])
+
+    def sample_frames(self, n: int, rng: np.random.Generator) -> FrameSample:
+        """Draw ``n`` frames with their labels: a clip by :attr:`weights`, then a frame uniformly within it.
+
+        Every clip takes part, looping or not (schedule clips included), so a
+        command-conditioned policy sees starts, stops and changes with the
+        command in force at each frame.
+
+        Args:
+            n: Number of frames, >= 0.
+            rng: The random generator.
+        """
+        clips = self.sample(n, rng)
+        lengths = np.array([m.num_frames for m in self.motions], dtype=np.int64)
+        frames = np.floor(rng.random(len(clips)) * lengths[clips]).astype(np.int64)
+        command = np.empty((len(clips), 3))
+        phase = np.empty(len(clips))
+        for i in np.unique(clips):
+            rows = clips == i
+            labels, phases = self.labels(int(i))
+            command[rows] = labels[frames[rows]]
+            phase[rows] = phases[frames[rows]]
+        fps = np.array([m.fps for m in self.motions])
+        return FrameSample(clip=clips, frame=frames, time=frames / fps[clips], command=command, phase=phase)
+
     # --------------------------------------------------------------- reference
 
-    def reference(self, command: ArrayLike, phase: ArrayLike) -> Reference:
+    def reference(self, command: ArrayLike | None, phase: ArrayLike, *, velocity: ArrayLike | None = None
+                  ) -> Reference:
         """Reference values at N commands and gait phases (vectorised).
 
         Each output row blends the per-frame reference of the looping clips:
@@ -319,9 +377,15 @@ class MotionLibrary:
         looping clips): the reference never extrapolates. Check
         :meth:`command_range` to detect such queries.
 
+        With ``velocity`` instead of ``command`` the same blend runs over the
+        clips' :attr:`velocities` (a grid when they come from a ``--velocity
+        --sweep``), clamped to their range (:meth:`velocity_range`).
+
         Args:
             command: ``(dx, dy, dtheta)`` per step, shape (N, 3) (or (3,), used
-                for every phase), m, m, rad.
+                for every phase), m, m, rad; None when ``velocity`` is given.
+            velocity: ``(vx, vy, wz)`` body velocity, shape (N, 3) or (3,), m/s, m/s,
+                rad/s, instead of ``command``.
             phase: Gait phase, shape (N,) (or a scalar, used for every command),
                 cycles; taken modulo 1, so 1.0 is 0.0. Phase 0 is the start of
                 the first single support.
@@ -334,7 +398,26 @@ class MotionLibrary:
                 inputs, or no usable looping clips (none, or two clips of the
                 same command).
         """
+        if (command is None) == (velocity is None):
+            raise ValueError("reference(): give either command (dx, dy, dtheta per step) or velocity (vx, vy, wz)")
+        if velocity is not None:
+            return self._velocity_table().query(velocity, phase)
         return self._reference.query(command, phase)
+
+    def _velocity_table(self) -> ReferenceTable:
+        if self._velocity_reference is None:
+            self._velocity_reference = ReferenceTable(self.motions, self._columns, self.velocities,
+                                                      self.velocity_scale,
+                                                      [_describe(f, i) for i, f in enumerate(self.files)])
+        return self._velocity_reference
+
+    def velocity_range(self) -> tuple[FloatArray, FloatArray]:
+        """``(low, high)``, shape (3,) each: the velocity box :meth:`reference` clamps velocity queries to.
+
+        Raises:
+            ValueError: If the library cannot answer reference queries.
+        """
+        return self._velocity_table().command_range()
 
     def command_range(self) -> tuple[FloatArray, FloatArray]:
         """``(low, high)``, shape (3,) each: the command box :meth:`reference` clamps to.

@@ -22,9 +22,8 @@ triangles and STL rounds vertices to 32-bit floats.
 Cache: ``<cache>/<key>/<name>.obj``, where ``<name>`` is the source file's stem
 (MuJoCo names the mesh asset after it) and ``<key>`` the SHA-256 of the source
 file's content, its suffix, :data:`CONVERTER_VERSION` and the trimesh and
-pycollada versions. ``<cache>`` is ``$GAIT_GENERATOR_CACHE`` if set, else
-``$XDG_CACHE_HOME/gait_generator/meshes``, else
-``~/.cache/gait_generator/meshes``; nothing is written next to the user's files.
+pycollada versions. ``<cache>`` is :func:`motions.cache.cache_dir` ``("meshes")``
+(``~/.cache/gait_generator/meshes`` by default); nothing is written next to the user's files.
 Entries are written atomically (a temporary file renamed into place), so a
 process killed mid-write leaves no entry that is later trusted.
 """
@@ -37,6 +36,7 @@ import os
 from pathlib import Path
 
 from motions.atomic import atomic_write_text
+from motions.cache import cache_dir as project_cache
 from motions.errors import OutputError
 from robots.errors import MeshError
 
@@ -56,13 +56,8 @@ class MeshWarning(UserWarning):
 
 
 def cache_dir() -> Path:
-    """Folder of converted meshes: ``$GAIT_GENERATOR_CACHE``, else the XDG cache (see the module doc)."""
-    explicit = os.environ.get("GAIT_GENERATOR_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "gait_generator" / "meshes"
+    """Folder of converted meshes (see the module doc)."""
+    return project_cache("meshes")
 
 
 def mujoco_mesh(path: str | os.PathLike[str]) -> Path:

@@ -47,7 +47,7 @@ def mesh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test converts into its own cache folder."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("GAIT_GENERATOR_CACHE", str(folder))
-    return folder
+    return folder / "meshes"
 
 
 def _collada(mesh: trimesh.Trimesh, unit: float = 1.0, up: str = asset.UP_AXIS.Y_UP) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from gait_generator.errors import CommandFileError
@@ -15,10 +17,21 @@ def test_grid_axis_has_both_endpoints_and_no_float_drift():
 
 
 def test_grid_axis_count_is_rounded_and_endpoints_kept():
-    values = grid_axis(-0.3, 0.3, 0.07)  # 0.6 / 0.07 = 8.57 -> 9 intervals
-    assert len(values) == 10 and values[0] == -0.3 and values[-1] == 0.3
-    assert values == [round(-0.3 + i * 0.6 / 9, 4) + 0.0 for i in range(10)]
+    values = grid_axis(0.1, 0.7, 0.07)  # 0.6 / 0.07 = 8.57 -> 9 intervals
+    assert len(values) == 10 and values[0] == 0.1 and values[-1] == 0.7
+    assert values == [round(0.1 + i * 0.6 / 9, 4) + 0.0 for i in range(10)]
     assert grid_axis(0.0, 0.005, 0.02) == [0.0, 0.005]  # never fewer than both endpoints
+
+
+@pytest.mark.parametrize("lo,hi,step", [(-0.3, 0.3, 0.07), (-0.015, 0.015, 0.02), (-0.03, 0.05, 0.02),
+                                        (-0.2, 0.35, 0.07), (-0.001, 0.2, 0.05)])
+def test_grid_axis_across_zero_holds_zero_and_both_ends(lo, hi, step):
+    """A range across 0 is split there, so the straight walk, the side step and the turn in place are in every grid."""
+    values = grid_axis(lo, hi, step)
+    assert values[0] == lo and values[-1] == hi and 0.0 in values
+    assert values == sorted(set(values))
+    gaps = [b - a for a, b in itertools.pairwise(values)]
+    assert max(gaps) <= 1.5 * step + 1e-4  # each side rounded to whole intervals of about step
 
 
 @pytest.mark.parametrize("lo,hi,step", [(0.0, 1.0, 0.0), (0.0, 1.0, -0.1), (1.0, 0.0, 0.1), (0.0, float("nan"), 0.1)])
@@ -153,7 +166,7 @@ def test_default_sweep_grid_spans_each_presets_command_range(robot, capsys):
     from robots import load_robot
 
     spec = load_robot(robot).spec
-    assert main(["--robot", robot, "--sweep", "--preset", "slow,medium,fast", "--dry-run"]) == 0
+    assert main(["--robot", robot, "--sweep", "--preset", "slow,medium,fast", "--dry-run", "--all-commands"]) == 0
     out = capsys.readouterr().out
     for name in ("slow", "medium", "fast"):
         grid = grid_commands(load_preset(spec.presets[name]).command_range, spec.sweep.xy_step, spec.sweep.theta_step)

@@ -126,16 +126,24 @@ class MotionEntry:
     def from_motion(cls, motion_id: int, file: str, motion: Motion, sha256: str | None = None) -> MotionEntry:
         """The ``ok`` entry of a saved motion (``sha256``: of the file written, if known)."""
         c, a = motion.command, motion.achieved
+        velocity = motion.meta.get("velocity_command")
         return cls(id=motion_id, file=file, preset=str(motion.meta.get("preset", "")),
                    command=Command(dx=c.dx, dy=c.dy, dtheta=c.dtheta),
-                   achieved=Achieved(vx=a.vx, vy=a.vy, yaw_rate=a.yaw_rate), status="ok", sha256=sha256)
+                   achieved=Achieved(vx=a.vx, vy=a.vy, yaw_rate=a.yaw_rate), status="ok", sha256=sha256,
+                   extra={"velocity_command": velocity} if velocity is not None else {})
 
     @classmethod
     def failed(cls, motion_id: int, file: str, preset: str, command: tuple[float, float, float],
-               reason: str) -> MotionEntry:
-        """A motion the generator could not make (no file)."""
+               reason: str, velocity: tuple[float, float, float] | None = None) -> MotionEntry:
+        """A motion the generator could not make (no file).
+
+        ``velocity``: the ``(vx, vy, wz)`` command of a velocity job (m/s, m/s, rad/s), kept
+        under ``extra["velocity_command"]``; its ``command`` is then the planner's step for it.
+        """
         dx, dy, dtheta = command
-        return cls(motion_id, file, preset, Command(dx=dx, dy=dy, dtheta=dtheta), None, "failed", reason)
+        extra = {} if velocity is None else {"velocity_command": dict(zip(("vx", "vy", "wz"), velocity))}
+        return cls(motion_id, file, preset, Command(dx=dx, dy=dy, dtheta=dtheta), None, "failed", reason,
+                   extra=extra)
 
 
 @dataclass(frozen=True, slots=True)
