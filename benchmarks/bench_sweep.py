@@ -46,7 +46,7 @@ def bench(robot: str, jobs: int, folder: Path) -> dict[str, object]:
     validate_s, _ = _run([str(BIN / "gait_validate"), str(out), "-j", str(jobs)], env)
     left: dict[str, dict[str, int]] = {}
     for preset, text in re.findall(r"^  (\w+): \d+ grid commands left out \(outside the preset's feasible region: "
-                                   r"([^;]*);", dry, flags=re.M):
+                                   r"([^;]*);", dry, flags=re.MULTILINE):
         left[preset] = {reason: int(n) for reason, n in re.findall(r"([a-z() A-Z]+?) (\d+)(?:, |$)", text)}
     index = read_index(out)
     runs, made, passed = Counter(), Counter(), Counter()

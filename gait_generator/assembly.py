@@ -1,15 +1,17 @@
 """Stage 4 of :func:`gait_generator.generate`: the :class:`motions.Motion` of a placed clip.
 
 Adds what the file records beyond the frames: the achieved velocity, the
-command, and the provenance of the solve (robot, preset, seed, versions,
+command, the per-frame command and gait phase, and the provenance of the solve (robot, preset, seed, versions,
 timing, solver figures) in ``meta``.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gait_generator.clip import Clip
 from gait_generator.placo_adapter import PLACO_VERSION, wholebody_ik
@@ -26,8 +28,9 @@ __all__ = ["assemble"]
 
 
 def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, command: Command, seed: int,
-             length: float, with_start: bool, fit: VelocityFit | None = None) -> Motion:
-    """The motion file content of a placed clip, with its achieved velocity and provenance.
+             length: float, with_start: bool, fit: VelocityFit | None = None, velocity: ArrayLike | None = None,
+             extra_meta: dict[str, Any] | None = None) -> Motion:
+    """The motion file content of a placed clip, with its achieved velocity, per-frame labels and provenance.
 
     Args:
         robot: The robot. preset: The walk preset. timing: Frame-snapped step timing.
@@ -37,9 +40,17 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         length: The requested length (s), recorded next to the clip's actual length.
         with_start: The clip starts from standing.
         fit: The velocity fit that chose ``command``, if the clip was commanded in velocity.
+        velocity: The velocity command ``[vx, vy, wz]`` (m/s, m/s, rad/s, heading frame)
+            written in ``command_per_frame`` on every frame of a commanded step: one
+            for all steps, shape (3,), or one per commanded step, shape (n, 3). None:
+            the command of ``fit``, else the clip's achieved mean velocity.
+        extra_meta: Keys added to ``meta`` (e.g. a schedule's segments).
     """
     frames, loop, solve = clip.frames, clip.loop, clip.solve
     total = len(frames.root_pos)
+    achieved = achieved_velocity(frames.root_quat, frames.root_lin_vel, loop, timing.fps)
+    if velocity is None:
+        velocity = fit.command.as_tuple() if fit is not None else (achieved.vx, achieved.vy, achieved.yaw_rate)
     meta = {
         "robot": robot.name,
         "robot_spec": str(robot.spec.path.name),
@@ -71,6 +82,7 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         meta["loop_closure_joint_error"] = solve.loop_closure
     else:
         meta["weight_shift_bumps"] = solve.frames.bump_sizes.tolist()
+    meta.update(extra_meta or {})
     return Motion(
         fps=timing.fps,
         joint_names=robot.joint_names,
@@ -87,12 +99,14 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         zmp=frames.zmp,
         footsteps=clip.footsteps,
         command=command,
-        achieved=achieved_velocity(frames.root_quat, frames.root_lin_vel, loop, timing.fps),
+        achieved=achieved,
         loop=loop,
         meta=meta,
         joint_acc=frames.joint_acc,
         root_lin_acc=frames.root_lin_acc,
         root_ang_acc=frames.root_ang_acc,
+        command_per_frame=clip.labels.commands(velocity),
+        gait_phase=clip.labels.phase,
     )
 
 

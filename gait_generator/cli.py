@@ -1,4 +1,4 @@
-"""auto_gait_generator: write walking motions (random, grid sweep or listed commands) in parallel, plus an index."""
+"""auto_gait_generator: write walking motions (random, grid sweep, listed commands, schedules, standing), plus an index."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG, formatter_class=HelpFormatter,
         description="Generate reference walking motions with placo (60 fps, seamless loops by default) for random "
-                    "commands, a grid sweep or listed commands, in parallel, and list them in OUTPUT/index.json.",
+                    "commands, a grid sweep or listed commands, in parallel, or clips that follow command schedules "
+                    "or stand, and list them in OUTPUT/index.json.",
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument("-n", type=int, default=None,
@@ -65,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--commands", type=Path, metavar="FILE",
                       help="commands from a .csv, .yaml or .json file: dx, dy, dtheta per step, or vx, vy, wz "
                            "body velocities when the header/keys say so (streamed; used as written)")
+    what.add_argument("--schedule", type=Path, nargs="+", metavar="FILE.yaml",
+                      help="command schedules: one clip per file and preset, named <file stem>_<preset>.npz, that "
+                           "starts standing, follows the file's segments (stand: true, velocity: [vx, vy, wz] in "
+                           "m/s and rad/s, or step: [dx, dy, dtheta] per step, each with a duration in s; a change "
+                           "takes effect at the next step) and ends standing; see docs/examples/schedule.yaml")
+    what.add_argument("--stand", action="store_true",
+                      help="one standing clip per preset, named stand_<preset>.npz, -l seconds long: both feet "
+                           "planted, the weight shifting from one foot to the other (ZMP between the feet, the CoM "
+                           "following)")
     p.add_argument("-o", "--output", type=Path, required=True,
                    help="output directory (not needed with --dry-run or --list-robots)")
     p.add_argument("--robot", default="mini_biped",
@@ -74,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"preset of the robot {choices(_preset_names())} or a preset .yaml, or several separated "
                         "by commas; every command is run with each preset")
     p.add_argument("-l", "--length", type=float, default=10.0, metavar="SECONDS",
-                   help="clip length in seconds, rounded to whole gait cycles for looping clips")
+                   help="clip length in seconds, rounded to whole gait cycles for looping clips; also the length "
+                        "of --stand clips (a schedule's clip lasts as long as its segments)")
     p.add_argument("--fps", type=float, default=60.0, help="frame rate (frames/s)")
     p.add_argument("--seed", type=int, default=0, help="global seed")
     p.add_argument("--with-start", action="store_true", help="record the start from standing (non-looping clips)")
@@ -160,6 +171,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise GaitGeneratorError(f"{', '.join(given)}: " + ("step ranges do not apply with --velocity; use "
                                  "--min-vx/--max-vx, --min-vy/--max-vy, --min-wz/--max-wz" if args.velocity else
                                  "velocity ranges need --velocity"))
+    if args.velocity and (args.schedule is not None or args.stand):
+        raise GaitGeneratorError("--velocity applies to -n and --sweep; a schedule says per segment whether it "
+                                 "gives a velocity or a step")
     if args.velocity and args.commands is not None:
         raise GaitGeneratorError("--velocity applies to -n and --sweep; a --commands file says itself whether it "
                                  "holds velocities (vx, vy, wz columns or keys)")
@@ -239,6 +253,35 @@ def _summary(result: BatchResult, output: Path, failures: list[MotionEntry] | No
         print(line, file=sys.stderr)
 
 
+def _run_clips(args: argparse.Namespace, robot_name: str, presets: list[tuple[str, str]]) -> int:
+    """``--schedule`` / ``--stand``: one clip per schedule file (or one standing clip) and preset."""
+    from gait_generator.schedule import load_schedule
+    from gait_generator.schedule_batch import run_clip_jobs, schedule_jobs, stand_jobs
+
+    if args.schedule is not None:
+        schedules = [load_schedule(path) for path in args.schedule]  # every file checked before anything is written
+        jobs = schedule_jobs(args.robot, presets, schedules, args.fps, args.seed)
+    else:
+        jobs = stand_jobs(args.robot, presets, args.length, args.fps, args.seed)
+    if args.dry_run:
+        print(f"dry run: {plural(len(jobs), 'clip')} ({', '.join(job.file for job in jobs)}); nothing written")
+        return 0
+    _prepare_output(args.output)
+    result = run_clip_jobs(jobs, robot_name, args.output)
+    print(f"wrote {result.ok} of {plural(len(jobs), 'clip')} to {args.output} (index.json); failed "
+          f"{len(result.failed)}", file=sys.stderr)
+    for entry in result.failed:
+        print(f"  {entry.file}: {entry.reason}", file=sys.stderr)
+    if result.ok == 0:
+        return 1
+    if args.preview or args.preview_html is not None:
+        from viz import preview_first
+
+        shown = preview_first(args.output, html=args.preview_html, robot=args.robot)
+        print(f"previewed {shown.name}", file=sys.stderr)
+    return 1 if args.strict and result.failed else 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Generate the motions described by parsed arguments; return the exit code."""
     from gait_generator.batch import BatchSettings, run_batch
@@ -257,6 +300,8 @@ def run(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise GaitGeneratorError(f"--preset lists a preset twice: {names}")
     timings = [snap_timing(preset, args.fps) for preset in presets]  # checks --fps before anything is written
+    if args.schedule is not None or args.stand:
+        return _run_clips(args, robot.name, list(zip(names, sources)))
     left_out: list[str] = []
     if args.commands is not None:
         velocity = command_kind(args.commands)

@@ -5,7 +5,7 @@ and the root heads along +x there. A looping clip repeats the solved gait cycle
 ``num_cycles`` times, each cycle moved by the per-cycle offset of the one
 before; a clip from standing is the solved walk cut at the requested length
 (the walk itself stops later). The footsteps are the plan's footholds moved
-the same way.
+the same way, and each frame is labelled with its gait phase.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait_generator.corrected_walk import CorrectedWalk
+from gait_generator.labels import GaitLabels, looping_labels, plan_labels
 from gait_generator.timeline import Foothold
 from gait_generator.timing import StepTiming
 from gait_generator.walk_plan import WalkPlan
@@ -49,12 +50,14 @@ class Clip:
         footsteps: Footholds touching down or lifting off within the clip, sorted
             by touchdown, clip world frame, times in s.
         solve: The whole-body solve the frames come from (planner world frame).
+        labels: Per-frame gait phase and commanded step (:mod:`gait_generator.labels`).
     """
 
     frames: WalkFrames
     loop: Loop
     footsteps: Footsteps
     solve: CorrectedWalk
+    labels: GaitLabels
 
 
 def place_clip(plan: WalkPlan, solve: CorrectedWalk, timing: StepTiming, length: float) -> Clip:
@@ -74,7 +77,8 @@ def place_clip(plan: WalkPlan, solve: CorrectedWalk, timing: StepTiming, length:
         clip_frames = max(2, round(length * timing.fps) + 1)
         frames = _moved(walk.slice(0, clip_frames), to_clip)
         placed = [hold.placed(to_clip) for side in holds for hold in side]
-        return Clip(frames, Loop(looping=False), _footsteps(placed, timing.fps, clip_frames - 1), solve)
+        return Clip(frames, Loop(looping=False), _footsteps(placed, timing.fps, clip_frames - 1), solve,
+                    plan_labels(plan.timeline, clip_frames, timing))
     cycle_frames = timing.cycle_frames
     first_cycle = _moved(walk.slice(0, cycle_frames), to_clip)
     offset = Planar.from_matrix(to_clip @ plan.cycle_offset @ np.linalg.inv(to_clip))
@@ -93,7 +97,8 @@ def place_clip(plan: WalkPlan, solve: CorrectedWalk, timing: StepTiming, length:
     placed += [hold.placed(to_clip) for side in holds for hold in side[:1]]
     frames = _concatenated(cycles)
     frames.root_quat = quat_make_continuous(frames.root_quat)
-    return Clip(frames, loop, _footsteps(placed, timing.fps, num_cycles * cycle_frames - 1), solve)
+    return Clip(frames, loop, _footsteps(placed, timing.fps, num_cycles * cycle_frames - 1), solve,
+                looping_labels(num_cycles * cycle_frames, timing))
 
 
 def _moved(frames: WalkFrames, transform: FloatArray) -> WalkFrames:

@@ -1,4 +1,4 @@
-"""Footholds and support phases of a walk: the steady gait cycle, and a walk from standing.
+"""Footholds and support phases of the steady gait cycle (a walk from standing: :mod:`gait_generator.runs`).
 
 Footsteps come from placo's repetitive footstep planner: each step is the
 previous foothold moved by the command (placo's ``opposite_footstep``), and the
@@ -21,14 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.errors import PlanningError
 from gait_generator.placo_adapter import FootstepPlanner
 from gait_generator.preset import Preset
 from gait_generator.timeline import Foothold, Phase, Timeline
 from gait_generator.timing import StepTiming
 from motions.planar import Planar
 
-__all__ = ["SteadyCycle", "anchor", "standing_start", "steady_cycle"]
+__all__ = ["SteadyCycle", "anchor", "steady_cycle"]
 
 FloatArray = NDArray[np.float64]
 _SIDE = {"left": 0, "right": 1}
@@ -100,51 +99,3 @@ def steady_cycle(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray], 
     timeline = Timeline(timing.fps, n, (left, right), tuple(phases), preset.foot_height, preset.foot_rise_ratio,
                         cycle_yaw=float(Planar.from_matrix(offset).yaw))
     return SteadyCycle(timeline=timeline, offset=offset)
-
-
-def standing_start(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray], preset: Preset,
-                   timing: StepTiming, dx: float, dy: float, dtheta: float, frames: int) -> Timeline:
-    """A walk that starts and ends standing, long enough to cover ``frames`` frames of walking.
-
-    The start double support (``startend_double_support_ratio`` of single support,
-    snapped to the planner grid) shifts the weight onto the first stance foot;
-    placo's closing step and an end double support bring the robot back to rest
-    about a second after ``frames``. ``planner`` and ``feet`` as in :func:`steady_cycle`.
-    """
-    s, d = timing.single_support_frames, timing.double_support_frames
-    sd = timing.startend_frames
-    tail = int(np.ceil(timing.fps / (s + d))) + 2  # about a second of walking past the clip, then the stop
-    steps = int(np.ceil(max(frames - sd, 0) / (s + d))) + tail
-    plan = planner.plan(*feet, dx, dy, dtheta, steps)
-    standing = [Foothold(_SIDE[side], pose, 0, 0) for side, pose in plan[:2]]
-    moving = plan[2:]
-    centre = (standing[0].pose[:2, 3] + standing[1].pose[:2, 3]) / 2
-    holds: list[list[Foothold]] = [[standing[0]], [standing[1]]]
-    landings = []
-    for i, (side, pose) in enumerate(moving):
-        k = _SIDE[side]
-        land = sd + i * (s + d) + s
-        prev = holds[k][-1]
-        holds[k][-1] = Foothold(k, prev.pose, prev.start, land - s)  # lift-off at the start of the swing
-        hold = Foothold(k, pose, land, land)
-        holds[k].append(hold)
-        landings.append(hold)
-    end = sd + len(moving) * (s + d) - d + sd  # last landing, then the end double support
-    for k in (0, 1):
-        last = holds[k][-1]
-        holds[k][-1] = Foothold(k, last.pose, last.start, end)
-    first = plan[1][1]  # the right foot carries the first step
-    phases = [Phase(0, sd, "both", centre, anchor(first, 1, preset), bump=True)]
-    phases += _walk_phases(landings + [landings[-1]], sd, timing, preset, anchor(first, 1, preset))
-    last_stance = landings[-2]
-    final = landings[-1]
-    stop_centre = (last_stance.pose[:2, 3] + final.pose[:2, 3]) / 2
-    k = phases[-1].end
-    if d:
-        phases.pop()  # the last step's double support becomes the end double support
-        k -= d
-    phases.append(Phase(k, end, "both", phases[-1].zmp_to, stop_centre, bump=True))
-    if phases[-1].end <= phases[-1].start:
-        raise PlanningError("the end double support has no frames")
-    return Timeline(timing.fps, end, (tuple(holds[0]), tuple(holds[1])), tuple(phases), preset.foot_height,
-                    preset.foot_rise_ratio)

@@ -15,6 +15,7 @@ __all__ = [
     "PlanningError",
     "PresetError",
     "ProposalError",
+    "ScheduleError",
 ]
 
 
@@ -28,6 +29,10 @@ class CommandError(GaitGeneratorError, ValueError):
 
 class CommandFileError(GaitGeneratorError, ValueError):
     """A ``--commands`` file is missing, malformed, or holds a non-finite value."""
+
+
+class ScheduleError(CommandFileError):
+    """A command schedule (``--schedule``) is missing, malformed, or holds a value outside its range."""
 
 
 class PlanningError(GaitGeneratorError, RuntimeError):

@@ -150,16 +150,21 @@ class Periodic:
 
 @dataclass(frozen=True)
 class Rest:
-    """The CoM stands still over the ZMP at both ends of the plan.
+    """The CoM stands still over the ZMP at both ends of the plan, and at given instants in between.
 
     Attributes:
         bumps: Scalar bump shapes, each a :class:`PiecewisePolynomial` on the
             plan's breaks whose two columns are equal; the solver adds
             ``v_j * bump_j`` to the ZMP with a free 2-vector ``v_j`` per bump.
-            Give two bumps (one near each end) for a well-posed plan.
+            Give two bumps (one near each end) for a well-posed plan, and two
+            more per instant of ``holds`` (the stop before it, the start after it).
+        holds: Instants (s) strictly inside the plan, each on a break, where the
+            robot stands still between two walks (``c = p``, ``c' = 0``); with a
+            constant ZMP after it the CoM then stays still until the ZMP moves.
     """
 
     bumps: tuple[PiecewisePolynomial, ...]
+    holds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,8 +294,13 @@ def solve_lipm(zmp: PiecewisePolynomial, omega: float, boundary: Periodic | Rest
     else:
         p0 = zmp(zmp.breaks[0])[0]
         p1 = zmp(zmp.breaks[-1])[0]
-        ends = ((0, 0.0, start_terms(0, 0), start_terms(0, 1), p0),
-                (s - 1, lengths[-1], end_terms(s - 1, 0), end_terms(s - 1, 1), p1))
+        ends = [(0, 0.0, start_terms(0, 0), start_terms(0, 1), p0),
+                (s - 1, lengths[-1], end_terms(s - 1, 0), end_terms(s - 1, 1), p1)]
+        for hold in boundary.holds:
+            i = int(zmp.segment_of(np.array([hold + TIME_TOL]))[0])
+            if i <= 0 or abs(zmp.breaks[i] - hold) > TIME_TOL:
+                raise PlanningError(f"a rest instant at {hold} s is not a break strictly inside the plan")
+            ends.append((i, 0.0, start_terms(i, 0), start_terms(i, 1), p_at(zmp.coeffs, i, 0.0, 0)))
         for i, tau, (ca0, cb0), (ca1, cb1), p_end in ends:
             for d, (ca, cb) in ((0, (ca0, cb0)), (1, (ca1, cb1))):
                 value = p_at(part, i, tau, d)
@@ -305,7 +315,8 @@ def solve_lipm(zmp: PiecewisePolynomial, omega: float, boundary: Periodic | Rest
                     rhs.append(want[axis] - value[axis])
                     row += 1
     if row != n:
-        raise PlanningError(f"LIPM plan has {row} conditions for {n} unknowns (give two bumps for a rest plan)")
+        raise PlanningError(f"LIPM plan has {row} conditions for {n} unknowns (give two bumps for a rest plan, and "
+                            "two more per rest instant in between)")
     matrix = scipy.sparse.csc_matrix((vals, (rows, cols)), shape=(n, n))
     try:
         with np.errstate(all="raise"):

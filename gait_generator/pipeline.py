@@ -22,14 +22,14 @@ from gait_generator.corrected_walk import correct_walk
 from gait_generator.errors import CommandError, PresetError
 from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import Preset, resolve_preset
-from gait_generator.timing import LENGTH_RANGE, snap_timing
+from gait_generator.timing import LENGTH_RANGE, StepTiming, snap_timing
 from gait_generator.velocity import VelocityCommand, fit_velocity
 from gait_generator.walk_plan import plan_walk
 from motions import Command, Motion
 from robots import Robot, load_robot
 from robots.soles import polygon_distance, sole_polygons
 
-__all__ = ["generate"]
+__all__ = ["check_weight_shift", "generate", "prepared"]
 
 
 def generate(
@@ -95,11 +95,8 @@ def generate(
     timing = snap_timing(walk_preset, fps)
     ik = wholebody_ik(walker)
     ik.reset(walk_preset, seed)
-    if with_start and ik.weighted:
-        raise CommandError(
-            f"robot '{walker.name}': with_start is not available for five-joint legs: with both soles flat the "
-            "CoM cannot shift sideways onto one foot from standing (see docs/robots.md, 'Five-joint legs'); "
-            "generate looping clips instead")
+    if with_start:
+        check_weight_shift(walker, "with_start")
     feet = ik.feet_frames()
     fit = None
     if wanted is not None:
@@ -113,6 +110,34 @@ def generate(
         solve = correct_walk(walker, walk_preset, plan)
     clip = place_clip(plan, solve, timing, length)
     return assemble(walker, walk_preset, timing, clip, command, seed, length, with_start, fit)
+
+
+def check_weight_shift(robot: Robot, what: str) -> None:
+    """Refuse a clip that shifts the weight from standing (``what``) for five-joint legs.
+
+    Raises:
+        CommandError: The robot's legs have five joints (its whole-body IK is weighted).
+    """
+    if wholebody_ik(robot).weighted:
+        raise CommandError(
+            f"robot '{robot.name}': {what} is not available for five-joint legs: with both soles flat the "
+            "CoM cannot shift sideways onto one foot from standing (see docs/robots.md, 'Five-joint legs'); "
+            "generate looping clips instead")
+
+
+def prepared(robot: str, preset: str, fps: float, seed: int) -> tuple[Robot, Preset, StepTiming]:
+    """The robot, its preset and the step timing of a generation, with the IK reset to the standing pose.
+
+    Raises:
+        RobotSpecError: Unknown or invalid robot.
+        PresetError: Unknown or invalid preset, a ZMP target too close to the sole's edge, or a bad fps.
+    """
+    walker = load_robot(robot)
+    walk_preset = resolve_preset(walker.spec.presets, preset, walker.name)
+    _check_zmp_targets(walker, walk_preset)
+    timing = snap_timing(walk_preset, fps)
+    wholebody_ik(walker).reset(walk_preset, seed)
+    return walker, walk_preset, timing
 
 
 def _checked_command(preset: Preset, dx: float, dy: float, dtheta: float, length: float) -> Command:

@@ -210,6 +210,19 @@ class Timeline:
                 bumps.append(PiecewisePolynomial(breaks, shape))
         return PiecewisePolynomial(breaks, coeffs), tuple(bumps)
 
+    def rest_frames(self) -> tuple[int, ...]:
+        """Frames strictly inside the plan where the robot stands still between two walks.
+
+        Each is the end of a stop (a weight-shift ``bump`` double support that
+        follows a single support) after which another walk starts (a later
+        ``bump`` phase). The whole-body solve holds the CoM still over the ZMP
+        there (:class:`gait_generator.lipm.Rest`), so each walk between two rests
+        has its own start and stop bump.
+        """
+        phases = self.phases
+        return tuple(p.end for i, p in enumerate(phases[1:], 1)
+                     if p.bump and phases[i - 1].support != "both" and any(q.bump for q in phases[i + 1:]))
+
     def trunk(self, frames: NDArray, pitch: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Trunk orientation target (n, 3, 3), world, and its angular velocity and acceleration (n, 3).
 

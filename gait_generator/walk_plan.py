@@ -3,7 +3,7 @@
 A looping clip is planned as one steady gait cycle plus the planar offset that
 maps it onto the next cycle (:func:`gait_generator.cycle.steady_cycle`); a clip
 from standing as the whole walk, start and stop included
-(:func:`gait_generator.cycle.standing_start`). Both are placed in the planner's
+(:func:`gait_generator.runs.standing_start`). Both are placed in the planner's
 world frame (placo's), not yet in the clip's.
 """
 
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gait_generator.cycle import standing_start, steady_cycle
+from gait_generator.cycle import steady_cycle
 from gait_generator.placo_adapter import FootstepPlanner
 from gait_generator.preset import Preset
+from gait_generator.runs import standing_start
 from gait_generator.timeline import Timeline
 from gait_generator.timing import StepTiming
 from motions import Command

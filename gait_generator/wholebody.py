@@ -155,7 +155,8 @@ def solve_walk(ik: WholeBodyIK, preset: Preset, timeline: Timeline, boundary: Pe
     breaks = np.arange(total + 1) / fps
     zmp_ref, bumps = timeline.zmp_reference()
     zmp_ref = zmp_ref.refine(breaks)
-    bc = boundary if boundary is not None else Rest(tuple(b.refine(breaks) for b in bumps))
+    holds = tuple(k / fps for k in timeline.rest_frames())
+    bc = boundary if boundary is not None else Rest(tuple(b.refine(breaks) for b in bumps), holds)
     omega = math.sqrt(GRAVITY / preset.com_height)
     index = np.arange(frames)
     feet = timeline.feet(index)

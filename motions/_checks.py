@@ -18,6 +18,7 @@ __all__ = [
     "count",
     "finite_float",
     "float_array",
+    "phase_array",
     "side_array",
     "unit_quats",
 ]
@@ -65,6 +66,17 @@ def float_array(name: str, value: object, shape: tuple[int, ...], label: str) ->
         raise MotionFormatError(
             f"{name}: shape {arr.shape} has a non-finite value at index {tuple(int(i) for i in bad)}"
         )
+    return _frozen(arr)
+
+
+def phase_array(name: str, value: object, shape: tuple[int, ...], label: str) -> NDArray[np.float64]:
+    """A float64 copy of ``value`` with exactly ``shape``, every value NaN or in [0, 1) (no infinity)."""
+    arr = np.array(_numeric(name, value, "iuf"), dtype=np.float64)
+    _check_shape(name, arr, shape, label)
+    bad = np.flatnonzero(~np.isnan(arr) & ~((arr >= 0.0) & (arr < 1.0)))
+    if bad.size:
+        i = int(bad[0])
+        raise MotionFormatError(f"{name}: {arr[i]} at index {i}, expected a phase in [0, 1) or NaN (standing)")
     return _frozen(arr)
 
 

@@ -162,6 +162,13 @@ class Motion:
             frame, or None. The three accelerations are present together or not
             at all; generated clips carry the exact (analytic) ones, which the
             validator's inverse dynamics use instead of differencing.
+        command_per_frame: The velocity command in force at each frame, shape
+            (T, 3), ``[vx, vy, wz]`` in m/s, m/s, rad/s, heading frame; zeros while
+            standing or stopping. None when the clip does not record it.
+        gait_phase: Gait phase at each frame, shape (T,), in [0, 1) over a gait
+            cycle of two steps (0 at the start of the left foot's swing, the
+            convention of :mod:`motions.reference`), NaN while standing (both feet
+            planted outside a walking step). None when the clip does not record it.
     """
 
     QUAT_ORDER: ClassVar[str] = QUAT_ORDER
@@ -187,6 +194,8 @@ class Motion:
     joint_acc: FloatArray | None = None
     root_lin_acc: FloatArray | None = None
     root_ang_acc: FloatArray | None = None
+    command_per_frame: FloatArray | None = None
+    gait_phase: FloatArray | None = None
 
     def __post_init__(self) -> None:
         fps = _checks.finite_float("fps", self.fps)
@@ -211,6 +220,11 @@ class Motion:
             for name, width, label in _ACC_FIELDS:
                 shape = (t, j if width == "J" else width)
                 values[name] = _checks.float_array(name, getattr(self, name), shape, label)
+        if self.command_per_frame is not None:
+            values["command_per_frame"] = _checks.float_array("command_per_frame", self.command_per_frame, (t, 3),
+                                                              "(T, 3)")
+        if self.gait_phase is not None:
+            values["gait_phase"] = _checks.phase_array("gait_phase", self.gait_phase, (t,), "(T,)")
         values["contacts"] = _checks.bool_array("contacts", self.contacts, (t, 2), "(T, 2)")
         _checks.unit_quats("root_quat", values["root_quat"])
         _checks.continuous_quats("root_quat", values["root_quat"])
@@ -322,6 +336,9 @@ _ACC_FIELDS: tuple[tuple[str, int | str, str], ...] = (
 ACCELERATION_FIELDS = tuple(name for name, _, _ in _ACC_FIELDS)
 """The optional acceleration arrays, present together or not at all."""
 
+LABEL_FIELDS = ("command_per_frame", "gait_phase")
+"""The optional per-frame labels of a command-conditioned clip, each present or not on its own."""
+
 ARRAY_FIELDS = (
     "root_pos",
     "root_quat",
@@ -339,7 +356,7 @@ ARRAY_FIELDS = (
 
 
 def file_arrays(motion: Motion) -> dict[str, Any]:
-    """The members of ``motion``'s file, in file order (the optional accelerations last).
+    """The members of ``motion``'s file, in file order (the optional accelerations, then labels, last).
 
     The layout is ``docs/motion_format.md``; :func:`motions.npz_write.npz_bytes`
     turns it into the file's bytes and :func:`motions.storage.load` reads it back.
@@ -371,6 +388,7 @@ def file_arrays(motion: Motion) -> dict[str, Any]:
     }
     if motion.has_accelerations:
         arrays.update({name: getattr(motion, name) for name in ACCELERATION_FIELDS})
+    arrays.update({name: getattr(motion, name) for name in LABEL_FIELDS if getattr(motion, name) is not None})
     return arrays
 
 

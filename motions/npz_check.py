@@ -26,7 +26,7 @@ MAX_MOTION_BYTES = 256 << 20
 """Most bytes the arrays of one motion file may hold, uncompressed (256 MiB: over an hour of G1 at 60 fps)."""
 
 MAX_MEMBERS = 64
-"""Most members of one archive (a motion file has 36)."""
+"""Most members of one archive (a motion file has 32 to 37: 32 required, 3 accelerations, 2 labels)."""
 
 MAX_DEFLATE_RATIO = 1032
 """Deflate cannot compress better than about 1032:1; a member claiming more is corrupt."""

@@ -27,6 +27,7 @@ from motions.motion import (
     ACCELERATION_FIELDS,
     ARRAY_FIELDS,
     FORMAT_VERSION,
+    LABEL_FIELDS,
     QUAT_ORDER,
     Achieved,
     Command,
@@ -100,7 +101,8 @@ _KEYS: dict[str, tuple[tuple[Callable[[np.dtype], bool], str], int]] = {
     "meta": (_STR, 0),
 }
 # Optional keys: written when the Motion has them, read when the file has them.
-_OPTIONAL_KEYS = {name: (_F64, 2) for name in ACCELERATION_FIELDS}
+_OPTIONAL_KEYS = {**{name: (_F64, 2) for name in ACCELERATION_FIELDS}, "command_per_frame": (_F64, 2),
+                  "gait_phase": (_F64, 1)}
 
 def to_bytes(motion: Motion) -> bytes:
     """The complete file contents for ``motion`` (deterministic).
@@ -220,7 +222,7 @@ def load(path: str | os.PathLike[str]) -> Motion:
                 cycle_offset_yaw=a["loop_cycle_offset_yaw"],
             ),
             meta=meta,
-            **{name: a.get(name) for name in ACCELERATION_FIELDS},
+            **{name: a.get(name) for name in (*ACCELERATION_FIELDS, *LABEL_FIELDS)},
         )
     except MotionFormatError as exc:
         raise MotionFormatError(f"{path}: {exc}") from exc

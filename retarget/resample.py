@@ -143,8 +143,22 @@ def resample(motion: Motion, fps: float) -> Motion:
         joint_acc=None,
         root_lin_acc=None,
         root_ang_acc=None,
+        command_per_frame=None if motion.command_per_frame is None else motion.command_per_frame[nearest],
+        gait_phase=None if motion.gait_phase is None else _phase(motion.gait_phase, loop.looping, i0, i1, frac),
     )
     return recompute_velocities(out)
+
+
+def _phase(phase: FloatArray, looping: bool, i0: NDArray[np.int64], i1: NDArray[np.int64],
+           frac: FloatArray) -> FloatArray:
+    """Gait phase (in [0, 1), NaN standing) between source frames ``i0`` and ``i1``, advancing forward mod 1.
+
+    ``i1`` may be T for a looping clip (frame 0 of the next loop, same phase); NaN where either neighbour is NaN.
+    """
+    ext = np.concatenate([phase, phase[:1] if looping else phase[-1:]])
+    a, b = ext[i0], ext[i1]
+    out = (a + frac * ((b - a) % 1.0)) % 1.0
+    return np.where(out >= 1.0, 0.0, out)  # (x % 1.0) rounds up to 1.0 for tiny negative x
 
 
 def _closing(x: FloatArray, loop: Loop, move: bool) -> FloatArray:

@@ -7,9 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
-from gait_generator.cycle import anchor, standing_start, steady_cycle
+from gait_generator.cycle import anchor, steady_cycle
 from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import resolve_preset
+from gait_generator.runs import standing_start
 from gait_generator.timing import snap_timing
 from motions.planar import Planar
 from robots import load_robot

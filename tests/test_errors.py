@@ -26,6 +26,7 @@ EXPECTED = {
     "PresetError": ("gait_generator.errors", (ValueError,)),
     "CommandError": ("gait_generator.errors", (ValueError,)),
     "CommandFileError": ("gait_generator.errors", (ValueError,)),
+    "ScheduleError": ("gait_generator.errors", ("CommandFileError",)),
     "PlanningError": ("gait_generator.errors", (RuntimeError,)),
     "ProposalError": ("gait_generator.errors", ("RobotSpecError",)),
     "RetargetError": ("retarget.errors", (ValueError,)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -207,9 +208,33 @@ def test_members_are_written_in_the_order_the_reader_lists_them(motion: Motion, 
 
     t, j = motion.joint_pos.shape
     accelerated = dataclasses.replace(motion, joint_acc=np.zeros((t, j)), root_lin_acc=np.zeros((t, 3)),
-                                      root_ang_acc=np.ones((t, 3)))
+                                      root_ang_acc=np.ones((t, 3)), command_per_frame=np.ones((t, 3)),
+                                      gait_phase=np.r_[np.nan, np.arange(t - 1) / t])
     for clip, optional in ((motion, []), (accelerated, list(storage._OPTIONAL_KEYS))):
         with zipfile.ZipFile(io.BytesIO(to_bytes(clip))) as archive:
             assert archive.namelist() == [f"{key}.npy" for key in (*storage._KEYS, *optional)]
     path = save(accelerated, tmp_path / "accelerated.npz")
     assert to_bytes(load(path)) == path.read_bytes() == accelerated.save(tmp_path / "again.npz").read_bytes()
+
+
+def test_per_frame_labels_are_optional_and_round_trip(motion: Motion, tmp_path: Path) -> None:
+    t = motion.num_frames
+    phase = np.where(np.arange(t) < 3, np.nan, (np.arange(t) % 20) / 20)
+    labelled = dataclasses.replace(motion, command_per_frame=np.tile([0.1, 0.0, -0.2], (t, 1)), gait_phase=phase)
+    back = load(save(labelled, tmp_path / "labelled.npz"))
+    np.testing.assert_array_equal(back.command_per_frame, labelled.command_per_frame)
+    np.testing.assert_array_equal(back.gait_phase, phase)  # NaN where standing, kept as NaN
+    old = load(save(motion, tmp_path / "old.npz"))  # a file without them (as written before they existed)
+    assert old.command_per_frame is None and old.gait_phase is None
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("gait_phase", lambda t: np.ones(t), "expected a phase in [0, 1) or NaN"),
+    ("gait_phase", lambda t: np.full(t, np.inf), "expected a phase in [0, 1) or NaN"),
+    ("gait_phase", lambda t: np.zeros(t + 1), "expected (T,)"),
+    ("command_per_frame", lambda t: np.zeros((t, 2)), "expected (T, 3)"),
+    ("command_per_frame", lambda t: np.full((t, 3), np.nan), "non-finite"),
+])
+def test_bad_per_frame_labels_are_refused(motion: Motion, key: str, value, message: str) -> None:
+    with pytest.raises(MotionFormatError, match=re.escape(message)):
+        dataclasses.replace(motion, **{key: value(motion.num_frames)})

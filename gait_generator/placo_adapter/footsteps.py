@@ -79,13 +79,28 @@ class FootstepPlanner:
         names = {v: k for k, v in _SIDES.items()}
         return [(names[f.side], np.array(f.frame)) for f in footsteps]
 
-    def next_footstep(self, side: str, pose: np.ndarray, dx: float, dy: float, dtheta: float) -> np.ndarray:
-        """Sole pose (4x4, world) of the other foot's next step from ``side`` planted at ``pose`` (placo's rule)."""
+    def next_footstep(self, side: str, pose: np.ndarray, dx: float, dy: float, dtheta: float,
+                      check: bool = False) -> np.ndarray:
+        """Sole pose (4x4, world) of the other foot's next step from ``side`` planted at ``pose`` (placo's rule).
+
+        Args:
+            side: The planted foot, ``"left"`` or ``"right"``. pose: Its sole pose (4x4, world).
+            dx, dy: Step (m), heading frame. dtheta: Heading change (rad).
+            check: Raise where placo's own planner would move this step (as :meth:`plan` does).
+
+        Raises:
+            CommandError: ``check`` and the feet would be too close (placo's clipping moves the step).
+        """
         step = placo.Footstep(self._params.foot_width, self._params.foot_length)
         step.side = _SIDES[side]
         step.frame = np.asarray(pose, dtype=float)
         planner = placo.FootstepsPlannerRepetitive(self._params)
-        return np.array(planner.opposite_footstep(step, float(dx), float(dy), float(dtheta)).frame)
+        out = np.array(planner.opposite_footstep(step, float(dx), float(dy), float(dtheta)).frame)
+        if check:
+            clipped = np.array(planner.clipped_opposite_footstep(step, float(dx), float(dy), float(dtheta)).frame)
+            if np.abs(out - clipped).max() > 1e-9:
+                raise _clipped(dx, dy, dtheta, float(np.linalg.norm(out[:2, 3] - clipped[:2, 3])))
+        return out
 
     @staticmethod
     def _check_not_clipped(planner: placo.FootstepsPlannerRepetitive, steps: list, dx: float, dy: float,
@@ -95,9 +110,13 @@ class FootstepPlanner:
         for a, b in itertools.pairwise(steps[1:-1]):
             expected = np.array(planner.opposite_footstep(a, dx, dy, dtheta).frame)
             if np.abs(expected - np.array(b.frame)).max() > 1e-9:
-                gap = np.linalg.norm(expected[:2, 3] - np.array(b.frame)[:2, 3])
-                raise CommandError(
-                    f"command ({dx}, {dy}, {dtheta}) would make placo's footstep planner move a step by "
-                    f"{gap * 1000:.1f} mm (feet too close or overlapping); use a smaller dy/dtheta or a wider "
-                    "feet_spacing"
-                )
+                raise _clipped(dx, dy, dtheta, float(np.linalg.norm(expected[:2, 3] - np.array(b.frame)[:2, 3])))
+
+
+def _clipped(dx: float, dy: float, dtheta: float, gap: float) -> CommandError:
+    """The error for a step placo's planner would move by ``gap`` (m) to keep the feet apart."""
+    return CommandError(
+        f"command ({dx}, {dy}, {dtheta}) would make placo's footstep planner move a step by "
+        f"{gap * 1000:.1f} mm (feet too close or overlapping); use a smaller dy/dtheta or a wider "
+        "feet_spacing"
+    )
