@@ -5,9 +5,11 @@ Rules (``T`` the snapped step duration, ``step_frames / fps``; ``s`` single supp
 
 * A **walking** segment (``velocity`` or ``step``) lasts ``n = max(1, round(duration / T))``
   steps, each with the segment's per-step command. A velocity ``(vx, vy, wz)``
-  becomes the step of the planner model, :func:`gait_generator.velocity.planner_step`
-  (``dtheta = wz T``, ``(dx, dy)`` such that the planned footholds move at the
-  velocity); every step is checked against the preset's step limits.
+  becomes the step whose steady walk achieves it (``fitted``, from
+  :func:`gait_generator.velocity.fit_velocity`), else the step of the planner model,
+  :func:`gait_generator.velocity.planner_step` (``dtheta = wz T``, ``(dx, dy)`` such
+  that the planned footholds move at the velocity); every step is checked
+  against the preset's step limits.
   Consecutive walking segments form one run: the first step of a segment
   already uses its command (a change takes effect at the next step).
 * A **stand** segment lasts ``round(duration * fps / substep)`` planner timesteps,
@@ -65,7 +67,8 @@ class SchedulePlan:
 
 
 def plan_schedule(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray], preset: Preset,
-                  timing: StepTiming, schedule: Schedule) -> SchedulePlan:
+                  timing: StepTiming, schedule: Schedule,
+                  fitted: dict[tuple[float, float, float], Command3] | None = None) -> SchedulePlan:
     """Lay a schedule out in steps and frames (rules in the module docstring) and plan its footholds.
 
     Args:
@@ -73,6 +76,7 @@ def plan_schedule(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray],
         feet: Left and right standing sole poses (4x4, planner world frame).
         preset: The walk preset. timing: Frame-snapped step timing.
         schedule: The schedule.
+        fitted: Per velocity command ``(vx, vy, wz)``, the step whose steady walk achieves it.
 
     Raises:
         CommandError: A segment's step beyond the preset's step limits, or a step placo's
@@ -90,7 +94,7 @@ def plan_schedule(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray],
     for i, segment in enumerate(segments):
         record: dict[str, Any] = {**segment.as_dict(), "start_frame": frame}
         if segment.walking:
-            command, velocity = _step_command(planner, preset, timing, segment, schedule.where(i))
+            command, velocity = _step_command(planner, preset, timing, segment, schedule.where(i), fitted or {})
             n = max(1, round(segment.duration * timing.fps / step))
             commands += [command] * n
             where += [schedule.where(i)] * n
@@ -128,7 +132,8 @@ def plan_schedule(planner: FootstepPlanner, feet: tuple[FloatArray, FloatArray],
 
 
 def _step_command(planner: FootstepPlanner, preset: Preset, timing: StepTiming, segment: Segment,
-                  where: str) -> tuple[Command3, tuple[float, float, float]]:
+                  where: str, fitted: dict[tuple[float, float, float], Command3]
+                  ) -> tuple[Command3, tuple[float, float, float]]:
     """The per-step command (m, m, rad) and the velocity command (m/s, m/s, rad/s) of a walking segment.
 
     Raises:
@@ -137,8 +142,11 @@ def _step_command(planner: FootstepPlanner, preset: Preset, timing: StepTiming, 
     assert segment.values is not None
     if segment.kind == "velocity":
         velocity = segment.values
-        fitted = planner_step(planner, preset, timing, np.array(velocity))
-        step = (fitted.dx, fitted.dy, fitted.dtheta)
+        if tuple(velocity) in fitted:
+            step = fitted[tuple(velocity)]
+        else:
+            model = planner_step(planner, preset, timing, np.array(velocity))
+            step = (model.dx, model.dy, model.dtheta)
     else:
         step = segment.values
         velocity = tuple(float(v) + 0.0 for v in planner_velocity(planner, preset, timing, *step))  # type: ignore[assignment]

@@ -18,7 +18,7 @@ import numpy as np
 from gait_generator.assembly import assemble
 from gait_generator.clip import place_clip
 from gait_generator.corrected_walk import correct_walk
-from gait_generator.errors import CommandError
+from gait_generator.errors import CommandError, PlanningError
 from gait_generator.pipeline import check_weight_shift, prepared
 from gait_generator.placo_adapter import FootstepPlanner, wholebody_ik
 from gait_generator.preset import Preset
@@ -27,6 +27,7 @@ from gait_generator.schedule_plan import plan_schedule
 from gait_generator.standing import weight_shifts
 from gait_generator.timeline import Timeline
 from gait_generator.timing import LENGTH_RANGE, StepTiming
+from gait_generator.velocity import VelocityCommand, fit_velocity
 from gait_generator.walk_plan import WalkPlan
 from motions import Command, Motion
 from robots import Robot
@@ -67,12 +68,35 @@ def generate_schedule(robot: str = "mini_biped", preset: str = "medium",
         schedule = read_schedule(schedule)
     walker, walk_preset, timing = prepared(robot, preset, fps, seed)
     check_weight_shift(walker, "a schedule (it starts from standing)")
-    planned = plan_schedule(FootstepPlanner(walker, walk_preset), wholebody_ik(walker).feet_frames(), walk_preset,
-                            timing, schedule)
+    ik = wholebody_ik(walker)
+    feet = ik.feet_frames()
+    fitted = _fitted_steps(walker, walk_preset, timing, schedule, seed, feet)
+    ik.reset(walk_preset, seed)  # the fits leave the IK on their last gait cycle
+    planned = plan_schedule(FootstepPlanner(walker, walk_preset), feet, walk_preset, timing, schedule, fitted)
     if planned.plan.timeline.frames / timing.fps > LENGTH_RANGE[1]:
         raise CommandError(f"{schedule.source}: the planned clip lasts {planned.plan.timeline.frames / timing.fps:g} "
                            f"s, more than {LENGTH_RANGE[1]:g} s")
     return _solved(walker, walk_preset, timing, planned.plan.timeline, seed, planned.velocities, planned.meta)
+
+
+def _fitted_steps(robot: Robot, preset: Preset, timing: StepTiming, schedule: Schedule, seed: int,
+                  feet: tuple[np.ndarray, np.ndarray]) -> dict[tuple[float, float, float], tuple[float, float, float]]:
+    """Per distinct velocity of the schedule, the step whose steady walk achieves it (:func:`fit_velocity`).
+
+    Raises:
+        CommandError: A velocity needs a step beyond the preset's limits (the message names the segment).
+        PlanningError: A velocity's steady walk cannot be solved (the message names the segment).
+    """
+    out: dict[tuple[float, float, float], tuple[float, float, float]] = {}
+    for i, segment in enumerate(schedule.segments):
+        if segment.kind != "velocity" or segment.values is None or tuple(segment.values) in out:
+            continue
+        try:
+            step = fit_velocity(robot, preset, timing, VelocityCommand.checked(segment.values), seed, feet).step
+        except (CommandError, PlanningError) as exc:
+            raise type(exc)(f"{schedule.where(i)}: {exc}") from None
+        out[tuple(segment.values)] = (step.dx, step.dy, step.dtheta)
+    return out
 
 
 def generate_stand(robot: str = "mini_biped", preset: str = "medium", length: float = 10.0, fps: float = 60,

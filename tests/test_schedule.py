@@ -204,7 +204,7 @@ def test_generated_clips_carry_labels() -> None:
 
 
 @pytest.mark.parametrize(("schedule", "match"), [
-    ([{"duration": 0.4, "velocity": [1.0, 0.0, 0.0]}], r"segments\[0\]: velocity \[1.0, 0.0, 0.0\] needs .*max_dx"),
+    ([{"duration": 0.4, "velocity": [1.0, 0.0, 0.0]}], r"segments\[0\]: velocity \(1 m/s, 0 m/s, 0 rad/s\) needs .*max_dx"),
     ([{"duration": 1.0, "stand": True}, {"duration": 0.4, "step": [0.0, 0.0, 0.5]}], r"segments\[1\]: .*max_dtheta"),
     ([{"duration": 0.4, "step": [0.0, 0.03, 0.3]}], r"segments\[0\]: .*feet too close"),
 ])
