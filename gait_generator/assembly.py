@@ -113,8 +113,8 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
 def _stance_slip(frames: WalkFrames) -> float:
     """Largest horizontal move of a sole within one run of frames flagged in contact (m).
 
-    Zero to round-off for six-joint legs; five-joint legs slide their planted soles
-    slightly while the trunk rolls in double support (about ``hip_y (1 - cos roll)``).
+    Zero to round-off: six-joint legs meet their sole targets exactly, and five-joint
+    legs are placed onto them last (:func:`gait_generator.newton.place_soles`).
     """
     worst = 0.0
     for side, feet in enumerate((frames.left, frames.right)):

@@ -150,3 +150,67 @@ def polish(model: pinocchio.Model, data: pinocchio.Data, q: np.ndarray, t: Weigh
         if step > 0.3 * previous:  # not contracting fast: refresh the Hessian
             hess = hessian(model, data, q, t, cols)
     return q, max_iterations, step, hess
+
+
+
+
+def leg_columns(model: pinocchio.Model, frame: int, cols: np.ndarray) -> np.ndarray:
+    """The tangent columns among ``cols`` of the joints between the floating base and ``frame`` (a leg's joints)."""
+    moving = set(cols.tolist())
+    out = []
+    joint = model.frames[frame].parentJoint
+    while joint > 1:  # joint 1 is the floating base
+        start, width = model.joints[joint].idx_v, model.joints[joint].nv
+        out += [c for c in range(start, start + width) if c in moving]
+        joint = model.parents[joint]
+    return np.array(sorted(out), dtype=int)
+
+
+def place_soles(model: pinocchio.Model, data: pinocchio.Data, q: np.ndarray, t: WeightedTargets,
+                legs: tuple[np.ndarray, np.ndarray], sole_half: tuple[float, float], tol: float = 1e-12,
+                max_iterations: int = 20) -> np.ndarray:
+    """Move each leg's joints, trunk fixed, so its sole is exactly on its target and rests on the floor.
+
+    The weighted optimum trades tenths of a millimetre of sole position against
+    the trunk, so a planted sole would slide. A five-joint leg with its hip held
+    places its sole's position and two of its rotations: per leg, Newton's method
+    meets the horizontal position exactly and, in the two directions left, brings
+    the sole's orientation as close to its target as it goes (least squares). The
+    roll it cannot reach (milliradians) would dip one edge of a flat-placed sole
+    into the floor, so the sole's height is the one at which its lowest corner is
+    at the target's height (an edge lifts by as much instead). The trunk and the
+    CoM are untouched but for the legs' share; the map is smooth in ``q`` and the
+    targets, so solves differenced in time stay consistent. (Holding both soles
+    exact through the whole body is no option: with both soles flat and placed,
+    the constraints are nearly dependent, and tenths of a millimetre cost
+    centimetres of trunk motion.)
+
+    Args:
+        legs: The left and right legs' tangent columns (:func:`leg_columns`).
+        sole_half: Half the sole's length and width (m), its corners' offsets from its centre.
+        tol: Largest position error left (m).
+
+    Returns:
+        The configuration.
+    """
+    q = q.copy()
+    corners = np.array([[sx * sole_half[0], sy * sole_half[1], 0.0] for sx in (-1, 1) for sy in (-1, 1)])
+    for fid, target, cols in zip(t.frames[:2], (t.left, t.right), legs):
+        for _ in range(max_iterations):
+            pinocchio.computeJointJacobians(model, data, q)
+            pinocchio.updateFramePlacements(model, data)
+            pose = data.oMf[fid]
+            dip = float(-(corners @ pose.rotation.T)[:, 2].min())  # lowest corner below the sole's centre (m)
+            e_p = pose.translation - (target[:3, 3] + np.array([0.0, 0.0, max(dip, 0.0)]))
+            gap = target[:3, :3].T @ pose.rotation
+            if np.abs(e_p).max() <= tol:
+                break
+            j_local = pinocchio.getFrameJacobian(model, data, fid, pinocchio.LOCAL)[:, cols]
+            j_p = pose.rotation @ j_local[:3]
+            j_r = pinocchio.Jlog3(gap) @ j_local[3:]
+            dq_p = np.linalg.pinv(j_p) @ -e_p
+            null = np.linalg.svd(j_p)[2][3:].T  # the leg's directions that keep the sole's position
+            e_r = pinocchio.log3(gap) + j_r @ dq_p
+            dq = dq_p + null @ np.linalg.lstsq(j_r @ null, -e_r, rcond=None)[0]
+            q = _step(model, q, cols, dq)
+    return q

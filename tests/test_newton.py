@@ -77,3 +77,26 @@ def test_the_trust_region_bounds_every_step(problem):
     model, data, q, goal, cols = problem
     out, _, _, _ = newton.polish(model, data, q, goal, cols, 1, 0.0, 1e-3)
     assert np.abs(pinocchio.difference(model, q, out)).max() <= 1e-3 + 1e-12
+
+
+def test_place_soles_puts_each_sole_on_its_foothold_resting_on_its_lowest_corner(problem):
+    """After the weighted optimum, each leg (trunk held) puts its sole exactly on its target position, with its
+    lowest corner at the target height; the trunk does not move and the sole tilts only by what the leg can't undo."""
+    model, data, q, goal, cols = problem
+    out, *_ = newton.polish(model, data, q, goal, cols, 100, 1e-12, 0.05)
+    legs = tuple(newton.leg_columns(model, f, cols) for f in goal.frames[:2])
+    assert [len(leg) for leg in legs] == [5, 5] and not set(legs[0]) & set(legs[1])
+    half = (0.05, 0.0275)
+    placed = newton.place_soles(model, data, out, goal, legs, half)
+    np.testing.assert_array_equal(placed[:7], out[:7])  # the floating base is held
+    pinocchio.framesForwardKinematics(model, data, placed)
+    corners = np.array([[sx * half[0], sy * half[1], 0.0] for sx in (-1, 1) for sy in (-1, 1)])
+    for fid, target in zip(goal.frames[:2], (goal.left, goal.right)):
+        pose = data.oMf[fid]
+        np.testing.assert_allclose(pose.translation[:2], target[:2, 3], atol=1e-12)
+        lowest = (corners @ pose.rotation.T + pose.translation)[:, 2].min()
+        assert abs(lowest - target[2, 3]) < 1e-12
+        tilt = np.linalg.norm(pinocchio.log3(target[:3, :3].T @ pose.rotation))
+        assert tilt < 0.05  # what a five-joint leg cannot take out, at these few-mm targets
+    again = newton.place_soles(model, data, placed, goal, legs, half)
+    np.testing.assert_allclose(again, placed, atol=1e-12)  # already placed: nothing moves

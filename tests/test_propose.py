@@ -258,3 +258,5 @@ def test_a_five_joint_biped_the_test_writes_walks_every_proposed_preset(tmp_path
         assert motion.meta["ik"].startswith("weighted")
         result = validate.validate_motion(motion, robot=str(spec))
         assert result.status == "pass", (preset, result.reasons)
+        assert result.check("stance_slip").metrics["stance_slip_max_m"] <= 1e-4, preset
+        assert result.check("sole_penetration").metrics["sole_penetration_max_m"] <= 1e-4, preset

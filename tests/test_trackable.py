@@ -255,15 +255,24 @@ def test_the_issue_command_classes_survive_open_loop(robot):
 def test_five_joint_legs_walk_every_command_class_and_pass_validation():
     # Five-joint legs (no ankle roll): forward, backward, turning in place both ways and the
     # largest combined command; every clip passes the validator, open-loop physics included (over the
-    # 10 s duration_s: the replay tiles these two-second looping clips; the forward one is CASES[6]'s).
+    # 10 s duration_s: the replay tiles these two-second looping clips; the forward one is CASES[6]'s), with
+    # stance slip and sole penetration within 0.1 mm, on every preset.
     robot = load_robot("mini_biped5")
     p = resolve_preset(robot.spec.presets, "medium", robot.name)
     commands = [(p.max_dx_forward, 0.0, 0.0), (-p.max_dx_backward, 0.0, 0.0), (0.0, 0.0, p.max_dtheta),
                 (0.0, 0.0, -p.max_dtheta), (p.max_dx_forward, 0.0, p.max_dtheta)]
-    for cmd in commands:
-        m = clip("mini_biped5", "medium", cmd)
+    cases = [("medium", cmd) for cmd in commands]
+    for name in ("slow", "fast"):  # every preset: its largest combined command
+        other = resolve_preset(robot.spec.presets, name, robot.name)
+        cases.append((name, (other.max_dx_forward, 0.0, other.max_dtheta)))
+    for preset, cmd in cases:
+        m = clip("mini_biped5", preset, cmd)
         result = validate_motion(m)
-        assert result.status == "pass", (cmd, result.reasons)
+        assert result.status == "pass", (preset, cmd, result.reasons)
         physics = result.check("physics_replay").metrics
         assert physics["simulated_s"] == pytest.approx(10.0)
         assert physics["open_loop_drift_m"] <= 0.15 and physics["open_loop_yaw_drift_deg"] <= 5.0, (cmd, physics)
+        # The soles stay put and flat: slip and penetration at most 0.1 mm (the validator's own measures).
+        assert result.check("stance_slip").metrics["stance_slip_max_m"] <= 1e-4, (preset, cmd)
+        assert result.check("sole_penetration").metrics["sole_penetration_max_m"] <= 1e-4, (preset, cmd)
+        assert m.meta["stance_slip_max_m"] <= 1e-6, (preset, cmd)

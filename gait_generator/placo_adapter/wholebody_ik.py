@@ -69,6 +69,8 @@ class WholeBodyIK:
         if self.weighted:  # Levenberg-Marquardt damping of the steps (the optimum is unchanged)
             self._damping = self._solver.add_regularization_task(WEIGHTED_DAMPING)
             self._hessian: np.ndarray | None = None
+            self._legs = tuple(newton.leg_columns(m.model, fid, self.model.v_cols) for fid in self.model.frame_ids[:2])
+            self._sole_half = (robot.spec.foot_length / 2.0, robot.spec.foot_width / 2.0)
 
     # -- initial pose -------------------------------------------------------------------------
     def reset(self, preset: Preset, seed: int) -> None:
@@ -267,7 +269,7 @@ class WholeBodyIK:
                                                      step_tol, _NEWTON_FROM, start)
         if step > step_tol:
             raise PlanningError(f"the weighted IK's Newton steps did not settle (last step {step:.1e} rad)")
-        m.state.q = q
+        m.state.q = newton.place_soles(pm, self._data, q, goal, self._legs, self._sole_half)
         m.update_kinematics()
         self.model.check_knees()
         return IKState(**self.model.state_fields(), iterations=it + used)
