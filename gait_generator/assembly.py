@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gait_generator.clip import Clip
-from gait_generator.placo_adapter import PLACO_VERSION, wholebody_ik
+from gait_generator.placo_adapter import PLACO_VERSION, forward_kinematics, wholebody_ik
 from gait_generator.preset import Preset
 from gait_generator.timing import StepTiming
 from gait_generator.velocity import VelocityFit
@@ -76,6 +76,8 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         "ik_iterations_per_frame": solve.iterations_per_frame,
         "zmp_support_margin_min": solve.support_margin,
     }
+    if wholebody_ik(robot).weighted:
+        meta["planted_sole_tilt_max_deg"] = _planted_tilt(robot, solve.frames)
     if fit is not None:
         meta.update(fit.meta())
     if solve.loop_closure is not None:
@@ -108,6 +110,17 @@ def assemble(robot: Robot, preset: Preset, timing: StepTiming, clip: Clip, comma
         command_per_frame=clip.labels.commands(velocity),
         gait_phase=clip.labels.phase,
     )
+
+
+def _planted_tilt(robot: Robot, frames: WalkFrames) -> float:
+    """Largest tilt of a sole on the floor (deg): five-joint legs rest a sole on its lowest edge instead of flat."""
+    poses = forward_kinematics(robot, frames.root_pos, frames.root_quat, frames.joints)
+    worst = 0.0
+    for side, soles in enumerate((poses.left, poses.right)):
+        planted = frames.contacts[:, side]
+        if planted.any():
+            worst = max(worst, float(np.degrees(np.arccos(np.clip(soles[planted, 2, 2], -1.0, 1.0))).max()))
+    return worst
 
 
 def _stance_slip(frames: WalkFrames) -> float:
