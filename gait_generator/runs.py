@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gait_generator.commands import Command3
 from gait_generator.cycle import anchor
 from gait_generator.errors import CommandError
 from gait_generator.placo_adapter import FootstepPlanner
@@ -34,8 +35,6 @@ from gait_generator.timing import StepTiming
 __all__ = ["PlannedStep", "Run", "RunsPlan", "Stand", "plan_runs", "standing_start"]
 
 FloatArray = NDArray[np.float64]
-Command3 = tuple[float, float, float]
-"""A per-step command ``(dx, dy, dtheta)`` in (m, m, rad), heading frame."""
 
 _NAMES = ("left", "right")
 _CLOSING: Command3 = (0.0, 0.0, 0.0)

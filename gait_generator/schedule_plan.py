@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gait_generator.commands import Command3
 from gait_generator.errors import CommandError
 from gait_generator.placo_adapter import FootstepPlanner
 from gait_generator.preset import Preset
-from gait_generator.runs import Command3, Run, RunsPlan, Stand, plan_runs
+from gait_generator.runs import Run, RunsPlan, Stand, plan_runs
 from gait_generator.schedule import Schedule, Segment
 from gait_generator.timing import StepTiming
 from gait_generator.velocity import planner_step, planner_velocity
