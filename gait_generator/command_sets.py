@@ -175,10 +175,12 @@ def drawn(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tu
     left: Counter[str] = Counter()
     while count < n:
         if drawn_total > _MAX_ATTEMPTS * n:
+            why = ", ".join(f"{reason} {count}" for reason, count in sorted(left.items()))
             raise GaitGeneratorError(
                 f"preset '{preset.name}': fewer than 1 in {_MAX_ATTEMPTS} random commands in "
                 + ", ".join(f"{k} [{ranges[k][0]:g}, {ranges[k][1]:g}]" for k in keys)
-                + " lies in its feasible region; narrow the ranges (--min-*/--max-*) or pass --all-commands")
+                + f" lies in its feasible region (left out: {why}); narrow the ranges (--min-*/--max-*), "
+                "slow the preset down, or pass --all-commands")
         size = min(_DRAW_BLOCK, max(n - count, 16) * 2)
         block = np.round(rng.uniform(lo, hi, size=(size, 3)), 4) + 0.0
         drawn_total += size

@@ -109,3 +109,14 @@ def test_random_draws_stay_in_the_region_and_are_seeded() -> None:
     v = drawn(walker, preset, timing, {"vx": (0.0, 0.25), "vy": (-0.05, 0.05), "wz": (-1.0, 1.0)}, 10, 0,
               steps.xy_step, steps.theta_step, velocity=True)
     assert v.velocity and len(v.commands) == 10 and v.commands[:, 0].min() >= 0.0
+
+
+def test_a_draw_from_an_empty_region_says_why() -> None:
+    from motions.errors import GaitGeneratorError
+
+    walker, preset, timing = _setup("mini_biped", "medium")
+    crossing = {"dx": (0.0, 0.0), "dy": (-0.03, -0.03), "dtheta": (0.3, 0.3)}  # the feet would collide
+    with pytest.raises(GaitGeneratorError, match=r"left out: feet too close \d+\).*--all-commands"):
+        drawn(walker, preset, timing, crossing, 3, 0, 0.02, 0.07)
+    kept = drawn(walker, preset, timing, crossing, 3, 0, 0.02, 0.07, feasible=False)
+    assert len(kept.commands) == 3

@@ -110,7 +110,7 @@ def walker_urdf() -> str:
                 f'  <joint name="{side}_{j.suffix}" type="revolute">\n'
                 f'    <parent link="{parent}"/><child link="{child}"/>\n'
                 f'    <origin xyz="{j.xyz[0]} {j.xyz[1]} {j.xyz[2]}" rpy="0 0 0"/><axis xyz="{j.axis}"/>\n'
-                f'    <limit lower="{j.lower}" upper="{j.upper}" effort="1.5" velocity="8"/>\n'
+                f'    <limit lower="{j.lower}" upper="{j.upper}" effort="1.5" velocity="20"/>\n'
                 f"  </joint>\n"
             )
             parts.append(_link_xml(child, j.mass, j.geometry, j.com_z))
