@@ -315,10 +315,11 @@ def run(args: argparse.Namespace) -> int:
         for preset, timing in zip(presets, timings):
             ranges = _ranges(args, velocity_ranges(preset, timing) if velocity else step_ranges(preset))
             if args.sweep:
-                chosen = swept(robot, preset, timing, ranges, xy_step, theta_step, velocity, not args.all_commands)
+                chosen = swept(robot, preset, timing, ranges, xy_step, theta_step, velocity, not args.all_commands,
+                               args.jobs)
             else:
                 chosen = drawn(robot, preset, timing, ranges, 10 if args.n is None else args.n, args.seed, xy_step,
-                               theta_step, velocity, not args.all_commands)
+                               theta_step, velocity, not args.all_commands, args.jobs)
             per_preset.append(chosen.commands)
             if chosen.left_out:
                 left_out.append(_left_out(preset.name, chosen.left_out, not args.sweep))

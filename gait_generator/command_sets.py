@@ -70,11 +70,12 @@ def velocity_ranges(preset: Preset, timing: StepTiming) -> dict[str, tuple[float
 
 
 def region_of(robot: Robot, preset: Preset, timing: StepTiming, xy_step: float, theta_step: float,
-              ranges: dict[str, tuple[float, float]] | None = None) -> FeasibleRegion:
-    """The preset's feasible region previewed on the sweep grid over ``ranges`` (default: its command_range)."""
+              ranges: dict[str, tuple[float, float]] | None = None, n_jobs: int = 1) -> FeasibleRegion:
+    """The preset's feasible region previewed on the sweep grid over ``ranges`` (default: its command_range),
+    with ``n_jobs`` worker processes."""
     box = step_ranges(preset) if ranges is None else ranges
     axes = (grid_axis(*box["dx"], xy_step), grid_axis(*box["dy"], xy_step), grid_axis(*box["dtheta"], theta_step))
-    return feasible_region(robot, preset, timing, axes)
+    return feasible_region(robot, preset, timing, axes, n_jobs=n_jobs)
 
 
 def _steps_of(robot: Robot, preset: Preset, timing: StepTiming, velocities: FloatArray) -> FloatArray:
@@ -107,9 +108,9 @@ def _region_box(ranges: dict[str, tuple[float, float]], velocity: bool, timing: 
 
 
 def _region(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tuple[float, float]],
-            xy_step: float, theta_step: float, velocity: bool) -> FeasibleRegion | None:
+            xy_step: float, theta_step: float, velocity: bool, n_jobs: int) -> FeasibleRegion | None:
     box = _region_box(ranges, velocity, timing, preset)
-    return None if box is None else region_of(robot, preset, timing, xy_step, theta_step, box)
+    return None if box is None else region_of(robot, preset, timing, xy_step, theta_step, box, n_jobs)
 
 
 def _keep(robot: Robot, preset: Preset, timing: StepTiming, region: FeasibleRegion | None, commands: FloatArray,
@@ -124,7 +125,8 @@ def _keep(robot: Robot, preset: Preset, timing: StepTiming, region: FeasibleRegi
 
 
 def swept(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tuple[float, float]],
-          xy_step: float, theta_step: float, velocity: bool = False, feasible: bool = True) -> CommandSet:
+          xy_step: float, theta_step: float, velocity: bool = False, feasible: bool = True,
+          n_jobs: int = 1) -> CommandSet:
     """The grid over ``ranges``, kept to the feasible region unless ``feasible`` is False.
 
     Args:
@@ -133,6 +135,7 @@ def swept(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tu
             divided by the step time (m/s, rad/s).
         velocity: Grid body velocities instead of steps.
         feasible: Leave out the commands outside the region.
+        n_jobs: Worker processes of the region's previews.
 
     Raises:
         GaitGeneratorError: Bad bounds or steps, or too large a grid.
@@ -147,13 +150,14 @@ def swept(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tu
     commands = np.array(grid, dtype=np.float64).reshape(-1, 3)
     if not feasible:
         return CommandSet(commands, velocity)
-    region = _region(robot, preset, timing, ranges, xy_step, theta_step, velocity)
+    region = _region(robot, preset, timing, ranges, xy_step, theta_step, velocity, n_jobs)
     kept, left = _keep(robot, preset, timing, region, commands, velocity)
     return CommandSet(kept, velocity, left)
 
 
 def drawn(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tuple[float, float]], n: int,
-          seed: int, xy_step: float, theta_step: float, velocity: bool = False, feasible: bool = True) -> CommandSet:
+          seed: int, xy_step: float, theta_step: float, velocity: bool = False, feasible: bool = True,
+          n_jobs: int = 1) -> CommandSet:
     """``n`` commands drawn uniformly in ``ranges`` (rounded to 1e-4), inside the feasible region unless not ``feasible``.
 
     Candidates come from one stream seeded by ``seed``; the first ``n`` inside
@@ -169,7 +173,7 @@ def drawn(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tu
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x636D64]))
     lo = np.array([ranges[k][0] for k in keys])
     hi = np.array([ranges[k][1] for k in keys])
-    region = _region(robot, preset, timing, ranges, xy_step, theta_step, velocity) if feasible else None
+    region = _region(robot, preset, timing, ranges, xy_step, theta_step, velocity, n_jobs) if feasible else None
     kept: list[FloatArray] = []
     count, drawn_total = 0, 0
     left: Counter[str] = Counter()

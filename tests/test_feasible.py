@@ -120,3 +120,12 @@ def test_a_draw_from_an_empty_region_says_why() -> None:
         drawn(walker, preset, timing, crossing, 3, 0, 0.02, 0.07)
     kept = drawn(walker, preset, timing, crossing, 3, 0, 0.02, 0.07, feasible=False)
     assert len(kept.commands) == 3
+
+
+def test_the_region_is_the_same_whatever_the_workers() -> None:
+    walker, preset, timing = _setup("mini_biped", "fast")
+    axes = ([0.0, 0.04, 0.075], [-0.015, 0.0], [-0.2, 0.0, 0.2])
+    one = feasible_region(walker, preset, timing, axes, use_cache=False)
+    two = feasible_region(walker, preset, timing, axes, use_cache=False, n_jobs=2)
+    np.testing.assert_array_equal(one.margin, two.margin)
+    np.testing.assert_array_equal(one.reason, two.reason)
