@@ -65,6 +65,8 @@ class MotionLibrary:
             ``"fail"``), or None where unknown.
         weights: Sampling probabilities, shape (M,), summing to 1.
         commands: Commands ``(dx, dy, dtheta)`` of the clips, shape (M, 3), m, m, rad per step.
+        achieved: Each clip's achieved mean body-frame velocity ``(vx, vy, yaw rate)``, shape (M, 3),
+            m/s, m/s, rad/s (:attr:`motions.Motion.achieved`).
         velocities: The body velocity each clip stands for, ``(vx, vy, wz)``, shape (M, 3),
             m/s, m/s, rad/s: its velocity command, else its achieved mean velocity
             (:func:`motions.labels.velocity_key`). Velocity queries use it.
@@ -129,6 +131,8 @@ class MotionLibrary:
                                          [_describe(f, i) for i, f in enumerate(self.files)])
         self.interpolation: str | None = self._reference.interpolation
         self.grid_axes: tuple[FloatArray, FloatArray, FloatArray] | None = self._reference.grid_axes
+        self.achieved: FloatArray = np.array([[m.achieved.vx, m.achieved.vy, m.achieved.yaw_rate] for m in motions])
+        self.achieved.flags.writeable = False
         self.velocities: FloatArray = np.array([velocity_key(m) for m in motions], dtype=np.float64)
         self.velocities.flags.writeable = False
         self.velocity_scale: FloatArray = np.array([axis_scale(self.velocities[:, d]) for d in range(3)])

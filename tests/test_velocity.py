@@ -113,6 +113,7 @@ def test_velocity_batch_files_index_and_library(tmp_path, monkeypatch) -> None:
     assert main(["--commands", str(commands), "-o", str(out), "-l", "1"]) == 0  # a rerun reuses every file
     library = MotionLibrary.load(out)
     np.testing.assert_allclose(sorted(library.velocities[:, 0]), [0.1, 0.1, 0.2, 0.2])
+    np.testing.assert_allclose(library.achieved, library.velocities, atol=2e-4)  # the fit's accuracy
     assert library.nearest_velocity_index([0.19, 0.0, 0.45]) == int(
         np.argmin(np.abs(library.velocities - [0.2, 0.0, 0.5]).sum(axis=1)))
     i = library.nearest_velocity_index([0.2, 0.0, 0.5])
