@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     for key, unit in (("vx", "m/s"), ("vy", "m/s"), ("wz", "rad/s")):
         for end, word in (("min", "lowest"), ("max", "highest")):
             add_option(p, f"--{end}-{key}", aliases=(f"--{end}_{key}",), type=float, default=None,
-                       metavar=unit.split("/")[0].upper(),
+                       metavar=unit.upper(),
                        help=f"with --velocity: {word} {key} ({unit}) (default: the preset's command_range over "
                             "its step time)")
     add_option(p, "--xy-step", aliases=("--xy_step",), type=float, default=None, metavar="M",
