@@ -36,7 +36,6 @@ from motions.index import MAX_INDEX_ENTRIES, SKIP_CLASSES
 
 if TYPE_CHECKING:
     from gait_generator.batch import BatchResult
-    from gait_generator.preset import Preset
     from motions.index import MotionEntry
 
 __all__ = ["build_parser", "main", "motion_seed", "random_commands", "run"]
@@ -186,25 +185,17 @@ def _left_out(name: str, left: Counter[str], random: bool) -> str:
             + ", ".join(f"{reason} {n}" for reason, n in sorted(left.items())) + "; --all-commands keeps them)")
 
 
-def _step_scale(jobs: JobList, preset: Preset, fps: float) -> float:
-    """What a job's values are multiplied by to compare them with the step limits (first order for velocities)."""
-    if not jobs.velocity:
-        return 1.0
-    from gait_generator.timing import snap_timing
-
-    timing = snap_timing(preset, fps)
-    return timing.step_frames / timing.fps
-
-
 def _dry_run(jobs: JobList, presets: list, source: str, fps: float) -> int:
     """Print what a batch would do with ``jobs`` (commands within or beyond each preset's limits)."""
+    from gait_generator.planning import limit_scale
+
     counts = [str(len(jobs.commands(p))) for p in range(len(presets))]  # per preset (a --sweep grid may differ)
     each = counts[0] if len(set(counts)) == 1 else "/".join(counts)
     print(f"dry run: {plural(len(jobs), 'motion')} ({each} commands from {source} x {plural(len(presets), 'preset')}); "
           "nothing written")
     within = 0
     for p, preset in enumerate(presets):
-        axis, _ = preset.first_beyond(jobs.commands(p) * _step_scale(jobs, preset, fps))
+        axis, _ = preset.first_beyond(jobs.commands(p) * limit_scale(jobs, preset, fps))
         beyond = {key: int((axis == k).sum()) for k, key in enumerate(SKIP_CLASSES)}
         within += int((axis < 0).sum())
         print(f"  {preset.name}: {int((axis < 0).sum())} to generate or reuse, {int((axis >= 0).sum())} skipped "
@@ -285,7 +276,7 @@ def _run_clips(args: argparse.Namespace, robot_name: str, presets: list[tuple[st
 def run(args: argparse.Namespace) -> int:
     """Generate the motions described by parsed arguments; return the exit code."""
     from gait_generator.batch import BatchSettings, run_batch
-    from gait_generator.command_sets import drawn, step_ranges, swept, velocity_ranges
+    from gait_generator.command_sets import drawn, swept, velocity_ranges
     from gait_generator.preset import resolve_preset
     from gait_generator.timing import snap_timing
     from robots import load_robot
@@ -313,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
         theta_step = robot.spec.sweep.theta_step if args.theta_step is None else args.theta_step
         per_preset = []
         for preset, timing in zip(presets, timings):
-            ranges = _ranges(args, velocity_ranges(preset, timing) if velocity else step_ranges(preset))
+            ranges = _ranges(args, velocity_ranges(preset, timing) if velocity else dict(preset.command_range))
             if args.sweep:
                 chosen = swept(robot, preset, timing, ranges, xy_step, theta_step, velocity, not args.all_commands,
                                args.jobs)

@@ -31,7 +31,7 @@ from gait_generator.velocity import planner_step
 from motions.errors import GaitGeneratorError
 from robots import Robot
 
-__all__ = ["KEYS", "CommandSet", "drawn", "region_of", "step_ranges", "swept", "velocity_ranges"]
+__all__ = ["KEYS", "CommandSet", "drawn", "region_of", "swept", "velocity_ranges"]
 
 FloatArray = NDArray[np.float64]
 KEYS = {False: ("dx", "dy", "dtheta"), True: ("vx", "vy", "wz")}
@@ -57,14 +57,9 @@ class CommandSet:
     left_out: Counter[str] = field(default_factory=Counter)
 
 
-def step_ranges(preset: Preset) -> dict[str, tuple[float, float]]:
-    """The preset's default step ranges: its ``command_range`` (m, m, rad per step)."""
-    return dict(preset.command_range)
-
-
 def velocity_ranges(preset: Preset, timing: StepTiming) -> dict[str, tuple[float, float]]:
     """The preset's default velocity ranges: its ``command_range`` over the step time (m/s, m/s, rad/s)."""
-    step_time = timing.step_frames / timing.fps
+    step_time = timing.step_duration
     return {v: (preset.command_range[d][0] / step_time, preset.command_range[d][1] / step_time)
             for v, d in zip(KEYS[True], KEYS[False])}
 
@@ -73,7 +68,7 @@ def region_of(robot: Robot, preset: Preset, timing: StepTiming, xy_step: float, 
               ranges: dict[str, tuple[float, float]] | None = None, n_jobs: int = 1) -> FeasibleRegion:
     """The preset's feasible region previewed on the sweep grid over ``ranges`` (default: its command_range),
     with ``n_jobs`` worker processes."""
-    box = step_ranges(preset) if ranges is None else ranges
+    box = preset.command_range if ranges is None else ranges
     axes = (grid_axis(*box["dx"], xy_step), grid_axis(*box["dy"], xy_step), grid_axis(*box["dtheta"], theta_step))
     return feasible_region(robot, preset, timing, axes, n_jobs=n_jobs)
 
@@ -92,7 +87,7 @@ def _region_box(ranges: dict[str, tuple[float, float]], velocity: bool, timing: 
                 preset: Preset) -> dict[str, tuple[float, float]] | None:
     """The step box the region is previewed over: the step ranges (the velocity ranges' steps widened 10 %)
     within the step limits; None if the ranges lie beyond the limits on some axis."""
-    step_time = timing.step_frames / timing.fps
+    step_time = timing.step_duration
     limits = preset.step_limits
     box = {}
     for v, d in zip(KEYS[velocity], KEYS[False]):
@@ -140,7 +135,7 @@ def swept(robot: Robot, preset: Preset, timing: StepTiming, ranges: dict[str, tu
     Raises:
         GaitGeneratorError: Bad bounds or steps, or too large a grid.
     """
-    step_time = timing.step_frames / timing.fps
+    step_time = timing.step_duration
     scale = 1.0 / step_time if velocity else 1.0
     keys = KEYS[velocity]
     try:

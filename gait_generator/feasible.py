@@ -105,11 +105,6 @@ class FeasibleRegion:
     margin: FloatArray
     reason: NDArray[np.int8]
 
-    def grid(self) -> FloatArray:
-        """Every grid command, ``(N, 3)``, dx slowest and dtheta fastest."""
-        mesh = np.meshgrid(*self.axes, indexing="ij")
-        return np.stack([m.ravel() for m in mesh], axis=1)
-
     def margins(self, commands: ArrayLike) -> FloatArray:
         """Interpolated margins of ``(N, 3)`` commands; -1 outside the grid's box."""
         q = np.asarray(commands, dtype=np.float64).reshape(-1, 3)

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gait_generator.timeline import Timeline
 from gait_generator.timing import StepTiming
+from motions.labels import looping_phase
 
 __all__ = ["GaitLabels", "looping_labels", "plan_labels"]
 
@@ -54,8 +55,7 @@ class GaitLabels:
 
 def looping_labels(frames: int, timing: StepTiming) -> GaitLabels:
     """Labels of a looping clip of whole cycles: ``phase = (k mod C) / C``, step ``k // step_frames``."""
-    k = np.arange(frames)
-    return GaitLabels((k % timing.cycle_frames) / timing.cycle_frames, k // timing.step_frames)
+    return GaitLabels(looping_phase(frames, timing.cycle_frames), np.arange(frames) // timing.step_frames)
 
 
 def plan_labels(timeline: Timeline, frames: int, timing: StepTiming) -> GaitLabels:

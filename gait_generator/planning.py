@@ -32,7 +32,7 @@ from motions.index import SKIP_CLASSES, MotionEntry, SkippedWriter, file_sha256
 if TYPE_CHECKING:
     from gait_generator.batch_settings import BatchSettings
 
-__all__ = ["Plan", "plan_jobs", "reusable_entry"]
+__all__ = ["Plan", "limit_scale", "plan_jobs", "reusable_entry"]
 
 BLOCK = 8192
 """Commands checked against the step limits at a time (bounds the temporary lists: about 3 MB)."""
@@ -102,6 +102,12 @@ def _present(jobs: JobList, folder: os.PathLike[str] | str) -> np.ndarray:
     return present
 
 
+def limit_scale(jobs: JobList, preset: Preset, fps: float) -> float:
+    """What a job's values are multiplied by before the step-limit check: 1 for steps, the step
+    duration (s) for velocities (a velocity needs about velocity x step time per step, first order)."""
+    return snap_timing(preset, fps).step_duration if jobs.velocity else 1.0
+
+
 def plan_jobs(jobs: JobList, presets: dict[str, Preset], settings: BatchSettings, resume: bool = True) -> Plan:
     """Split the jobs into skipped commands, reusable files and jobs to run.
 
@@ -130,10 +136,8 @@ def plan_jobs(jobs: JobList, presets: dict[str, Preset], settings: BatchSettings
         for name, first, commands in jobs.blocks():
             preset = presets[name]
             reasons = {(a, above): preset.limit_reason(a, above) for a in range(3) for above in (False, True)}
-            scale = 1.0
-            if jobs.velocity:  # a velocity needs about velocity x step time per step (first order)
-                timing = snap_timing(preset, settings.fps)
-                scale = timing.step_frames / timing.fps
+            scale = limit_scale(jobs, preset, settings.fps)
+            if jobs.velocity:
                 reasons = {key: f"velocity x step time {scale:.4f} s: {why}" for key, why in reasons.items()}
             for start in range(0, len(commands), BLOCK):
                 block = commands[start:start + BLOCK]

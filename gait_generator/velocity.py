@@ -36,8 +36,9 @@ from gait_generator.preset import Preset
 from gait_generator.timing import StepTiming
 from gait_generator.walk_plan import WalkPlan, plan_walk
 from motions import Command
+from motions.loop import Loop
 from motions.planar import Planar
-from motions.rotations import yaw_from_quat
+from motions.velocities import achieved_velocity
 from robots import Robot
 
 __all__ = [
@@ -141,7 +142,7 @@ def planner_step(planner: FootstepPlanner, preset: Preset, timing: StepTiming, t
     Args:
         target: ``(vx, vy, wz)`` (m/s, m/s, rad/s).
     """
-    step_time = timing.step_frames / timing.fps
+    step_time = timing.step_duration
     dtheta = float(target[2]) * step_time + 0.0
     d = np.asarray(target[:2], dtype=float) * step_time
     h = 1e-6
@@ -166,12 +167,12 @@ def cycle_velocity(plan: WalkPlan, solve: CorrectedWalk, timing: StepTiming) -> 
     headings together, so the clip's mean is the same.
     """
     n = timing.cycle_frames
-    frames = solve.frames
-    heading = yaw_from_quat(frames.root_quat[:n])
-    local = Planar(0.0, 0.0, heading).rotate_inverse(frames.root_lin_vel[:n, :2])
     assert plan.cycle_offset is not None, "a gait cycle's plan"
-    yaw_rate = float(Planar.from_matrix(plan.cycle_offset).yaw) * timing.fps / n
-    return np.array([float(np.mean(local[:, 0])), float(np.mean(local[:, 1])), yaw_rate])
+    offset = Planar.from_matrix(plan.cycle_offset)
+    loop = Loop(looping=True, cycle_frames=n, num_cycles=1, cycle_offset_pos=np.r_[offset.translation, 0.0],
+                cycle_offset_yaw=float(offset.yaw))
+    a = achieved_velocity(solve.frames.root_quat[:n], solve.frames.root_lin_vel[:n], loop, timing.fps)
+    return np.array([a.vx, a.vy, a.yaw_rate])
 
 
 @dataclass(frozen=True)

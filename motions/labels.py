@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from motions.motion import Motion
 
-__all__ = ["FrameSample", "frame_labels", "velocity_key"]
+__all__ = ["FrameSample", "frame_labels", "looping_phase", "velocity_key"]
 
 FloatArray = NDArray[np.float64]
 
@@ -35,16 +35,18 @@ def velocity_key(motion: Motion) -> FloatArray:
 
 def frame_labels(motion: Motion) -> tuple[FloatArray, FloatArray]:
     """``(command_per_frame (T, 3), gait_phase (T,))`` of a clip: stored, else derived (see the module doc)."""
-    stored = (getattr(motion, "command_per_frame", None), getattr(motion, "gait_phase", None))
-    if stored[0] is not None and stored[1] is not None:
-        return stored  # type: ignore[return-value]
+    if motion.command_per_frame is not None and motion.gait_phase is not None:
+        return motion.command_per_frame, motion.gait_phase
     t = motion.num_frames
     command = np.tile(velocity_key(motion), (t, 1))
-    if motion.loop.looping:
-        phase = (np.arange(t) % motion.loop.cycle_frames) / motion.loop.cycle_frames
-    else:
-        phase = np.full(t, np.nan)
+    phase = looping_phase(t, motion.loop.cycle_frames) if motion.loop.looping else np.full(t, np.nan)
     return command, phase
+
+
+def looping_phase(frames: int, cycle_frames: int) -> FloatArray:
+    """Gait phase of a looping clip's frames: ``(k mod C) / C``, phase 0 at the start of the first single support."""
+    k = np.arange(frames)
+    return (k % cycle_frames) / cycle_frames
 
 
 @dataclass(frozen=True)

@@ -101,20 +101,20 @@ class WholeBodyIK:
         self._configure_tasks_for_walking()
         self.model.check_knees()
 
-    def _configure_tasks_for_standing(self) -> None:
+    def _weigh_tasks(self, sole_weights: np.ndarray, com_weight: float) -> None:
+        """Weights of the walk tasks: (2, 2) [position, orientation] per sole, the CoM; the trunk orientation 1."""
         t = self._tasks
-        t.left_foot_task.configure("left_foot", "soft", 1.0, 1.0)
-        t.right_foot_task.configure("right_foot", "soft", 1.0, 1.0)
-        t.com_task.configure("com", "soft", 1.0)
+        for side, task in enumerate((t.left_foot_task, t.right_foot_task)):
+            task.configure(f"{('left', 'right')[side]}_foot", "soft", float(sole_weights[side, 0]),
+                           float(sole_weights[side, 1]))
+        t.com_task.configure("com", "soft", float(com_weight))
         t.trunk_orientation_task.configure("trunk", "soft", 1.0)
 
+    def _configure_tasks_for_standing(self) -> None:
+        self._weigh_tasks(np.ones((2, 2)), 1.0)
+
     def _configure_tasks_for_walking(self) -> None:
-        # Feet and CoM must be met (to 1e-5 m); the trunk orientation yields first.
-        t = self._tasks
-        t.left_foot_task.configure("left_foot", "soft", 1e3, 1e3)
-        t.right_foot_task.configure("right_foot", "soft", 1e3, 1e3)
-        t.com_task.configure("com", "soft", 1e2)
-        t.trunk_orientation_task.configure("trunk", "soft", 1.0)
+        self._weigh_tasks(np.full((2, 2), 1e3), 1e2)  # feet and CoM met to 1e-5 m; the trunk yields first
 
     def feet_frames(self) -> tuple[np.ndarray, np.ndarray]:
         """Current left and right sole poses flattened on the floor (4x4, world)."""
@@ -228,13 +228,8 @@ class WholeBodyIK:
         Raises:
             PlanningError: No convergence within ``max_iterations``, or a knee bends the wrong way.
         """
-        t = self._tasks
-        t.com_task.configure("com", "soft", COM_WEIGHT)
-        t.trunk_orientation_task.configure("trunk", "soft", 1.0)
-        for side, task in enumerate((t.left_foot_task, t.right_foot_task)):
-            task.configure(f"{('left', 'right')[side]}_foot", "soft", float(sole_weights[side, 0]),
-                           float(sole_weights[side, 1]))
-        t.update_tasks(left, right, com, trunk)
+        self._weigh_tasks(sole_weights, COM_WEIGHT)
+        self._tasks.update_tasks(left, right, com, trunk)
         m = self.model.placo
         pm = m.model
         goal = newton.WeightedTargets(self.model.frame_ids, left, right, com, trunk, sole_weights, COM_WEIGHT, 1.0)
